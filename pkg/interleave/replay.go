@@ -1,0 +1,265 @@
+package interleave
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// FailureKind says how a run failed.
+type FailureKind int
+
+const (
+	// Broken is a Finally check that returned an error.
+	Broken FailureKind = iota + 1
+	// Panicked is a goroutine that panicked.
+	Panicked
+	// Deadlock is every live goroutine blocked.
+	Deadlock
+	// Stuck is a goroutine that did not come back to the scheduler in time.
+	Stuck
+	// Livelock is a run longer than Options.MaxSteps.
+	Livelock
+	// Nondeterministic is a scenario that did not repeat itself when
+	// replayed with the same choices, so it cannot be explored.
+	Nondeterministic
+)
+
+// Failure is a run that broke: what went wrong, the trace that led there
+// and the schedule that replays it. Its Error method prints the three in
+// the kit's numbered form.
+type Failure struct {
+	Kind     FailureKind
+	Scenario string   // the scenario's Name
+	Message  string   // the invariant that broke, in words
+	Trace    Trace    // what happened, step by step
+	Schedule Schedule // replays the run
+}
+
+// Error formats the failure:
+//
+//	the foo trace: two threads take and drop a reference to foo
+//	  1. A  IncRef  reads foo.refcount -> 1, writes 2
+//	  ...
+//	  refcount is 2, but only foo's owner still holds it (want 1): foo leaks
+//	  replay this schedule: A*3 B*3 A B A B
+func (f *Failure) Error() string {
+	var b strings.Builder
+	if f.Scenario != "" {
+		b.WriteString(f.Scenario + "\n")
+	}
+	for _, l := range f.Trace.Lines() {
+		b.WriteString(l + "\n")
+	}
+	for _, l := range strings.Split(f.Message, "\n") {
+		b.WriteString("  " + l + "\n")
+	}
+	b.WriteString("  replay this schedule: " + f.Schedule.String())
+	return b.String()
+}
+
+// Result is the outcome of one run.
+type Result struct {
+	Scenario string   // the scenario's Name
+	Schedule Schedule // the steps actually taken
+	Trace    Trace    // what happened
+	Failure  *Failure // nil when the run passed
+	// Notes say where the run could not follow the requested schedule
+	// ("step 4: the schedule wants B, but B waits in sync.Mutex.Lock at
+	// object.go:21"), and how it went on.
+	Notes []string
+	// enabled[i] lists the goroutines that could have taken step i+1.
+	enabled [][]string
+}
+
+// Passed reports whether the run completed with every check satisfied.
+func (r *Result) Passed() bool { return r.Failure == nil }
+
+// String summarises the run: its trace, its notes and its outcome.
+func (r *Result) String() string {
+	if r.Failure != nil {
+		return r.Failure.Error()
+	}
+	var b strings.Builder
+	if r.Scenario != "" {
+		b.WriteString(r.Scenario + "\n")
+	}
+	for _, l := range r.Trace.Lines() {
+		b.WriteString(l + "\n")
+	}
+	for _, n := range r.Notes {
+		b.WriteString("  note: " + n + "\n")
+	}
+	b.WriteString("  passed; schedule: " + r.Schedule.String())
+	return b.String()
+}
+
+// chooser picks who takes the next step: step is 0-based, prev is the
+// goroutine that took the last step (nil at first), en the paused
+// goroutines in creation order. It returns nil to end the run.
+type chooser func(step int, prev *goroutine, en []*goroutine) (*goroutine, error)
+
+// defaultChoice continues prev when it can go on, else takes the first
+// paused goroutine: a choice that is never a preemption.
+func defaultChoice(prev *goroutine, en []*goroutine) *goroutine {
+	for _, g := range en {
+		if g == prev {
+			return g
+		}
+	}
+	return en[0]
+}
+
+// execute runs the scenario once, asking choose at every step.
+func execute(sc Scenario, opts Options, choose chooser) *Result {
+	if sc.Setup == nil {
+		panic("interleave: Scenario.Setup is nil")
+	}
+	r := &Run{opts: opts, changed: make(chan struct{}, 1), byGoid: map[uint64]*goroutine{}}
+	if !active.CompareAndSwap(nil, r) {
+		panic("interleave: runs must not overlap: another Replay or Explore is running in this process")
+	}
+	defer active.Store(nil)
+	sc.Setup(r)
+	if len(r.gs) == 0 {
+		panic("interleave: the scenario started no goroutines: call Run.Go in Setup")
+	}
+	res := &Result{Scenario: sc.Name}
+	fail := func(kind FailureKind, msg string) *Result {
+		r.stopAll()
+		r.mu.Lock()
+		res.Trace = append(Trace(nil), r.trace...)
+		r.mu.Unlock()
+		res.Failure = &Failure{Kind: kind, Scenario: sc.Name, Message: msg, Trace: res.Trace, Schedule: res.Schedule}
+		return res
+	}
+	var prev *goroutine
+	for {
+		if err := r.settle(); err != nil {
+			return fail(Stuck, err.Error())
+		}
+		r.mu.Lock()
+		var panicked *goroutine
+		live := 0
+		for _, g := range r.gs {
+			if g.panicked != nil && panicked == nil {
+				panicked = g
+			}
+			if g.state != done {
+				live++
+			}
+		}
+		r.mu.Unlock()
+		if panicked != nil {
+			p := panicked.panicked
+			return fail(Panicked, fmt.Sprintf("%s panicked at %s (%s): %v", panicked.name, p.at, p.at.ShortFunc(), p.value))
+		}
+		if live == 0 {
+			break
+		}
+		en := r.enabled()
+		if len(en) == 0 {
+			return fail(Deadlock, "deadlock: every goroutine is blocked, and none can wake another\n  "+
+				strings.ReplaceAll(r.blockedReport(), "\n", "\n  "))
+		}
+		if len(res.Schedule) >= opts.MaxSteps {
+			return fail(Livelock, fmt.Sprintf("the run took more than %d steps without finishing: the goroutines may be spinning (livelock)", opts.MaxSteps))
+		}
+		g, err := choose(len(res.Schedule), prev, en)
+		if err != nil {
+			var nd *nondeterminism
+			if errors.As(err, &nd) {
+				return fail(Nondeterministic, err.Error())
+			}
+			return fail(Broken, err.Error())
+		}
+		names := make([]string, len(en))
+		for i, e := range en {
+			names[i] = e.name
+		}
+		res.enabled = append(res.enabled, names)
+		res.Schedule = append(res.Schedule, g.name)
+		prev = g
+		r.grant(g)
+	}
+	r.mu.Lock()
+	res.Trace = append(Trace(nil), r.trace...)
+	checks := r.finally
+	r.mu.Unlock()
+	var broken []string
+	for _, check := range checks {
+		if err := check(); err != nil {
+			broken = append(broken, err.Error())
+		}
+	}
+	if len(broken) > 0 {
+		res.Failure = &Failure{Kind: Broken, Scenario: sc.Name, Message: strings.Join(broken, "\n"), Trace: res.Trace, Schedule: res.Schedule}
+	}
+	return res
+}
+
+type nondeterminism struct{ msg string }
+
+func (e *nondeterminism) Error() string { return e.msg }
+
+// Replay runs the scenario once, following schedule (its text form, e.g.
+// "A*3 B*3 A B A B"). When a step names a goroutine that cannot take it
+// (blocked, finished, or not started by the scenario), the run notes why in
+// Result.Notes and lets the goroutine that would run without a preemption
+// take the step instead; after the schedule's last step the run goes on
+// without preemptions until every goroutine has finished. A fix that makes
+// a bad interleaving impossible therefore reads, in the notes, as the place
+// where the schedule could no longer be followed.
+//
+// The error is non-nil only for a schedule that does not parse.
+func Replay(schedule string, sc Scenario, opts ...Options) (*Result, error) {
+	want, err := ParseSchedule(schedule)
+	if err != nil {
+		return nil, err
+	}
+	o := Options{}
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	var notes []string
+	diverged := 0
+	res := execute(sc, o.withDefaults(), func(step int, prev *goroutine, en []*goroutine) (*goroutine, error) {
+		if step >= len(want) {
+			return defaultChoice(prev, en), nil
+		}
+		for _, g := range en {
+			if g.name == want[step] {
+				return g, nil
+			}
+		}
+		alt := defaultChoice(prev, en)
+		if diverged++; diverged == 1 {
+			notes = append(notes, fmt.Sprintf("step %d: the schedule wants %s, but %s; %s runs instead", step+1, want[step], whyNot(want[step], en[0].run), alt.name))
+		}
+		return alt, nil
+	})
+	if diverged > 1 {
+		notes = append(notes, fmt.Sprintf("%d later %s of the schedule could not be followed either", diverged-1, plural(diverged-1, "step")))
+	}
+	res.Notes = notes
+	return res, nil
+}
+
+// whyNot says why the goroutine named name cannot take a step.
+func whyNot(name string, r *Run) string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, g := range r.gs {
+		if g.name != name {
+			continue
+		}
+		switch g.state {
+		case blocked:
+			return fmt.Sprintf("%s waits in %s at %s", name, g.wait, g.waitAt)
+		case done:
+			return name + " has finished"
+		}
+		return name + " is not at a scheduling point"
+	}
+	return "the scenario started no goroutine named " + name
+}
