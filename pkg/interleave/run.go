@@ -100,10 +100,10 @@ const (
 type goroutine struct {
 	run    *Run
 	name   string
-	index  int            // order of Go calls
-	resume chan bool      // true: take one step; false: stop (runtime.Goexit)
-	ready  chan struct{}  // closed once goid is known
-	goid   uint64         // written before ready is closed
+	index  int           // order of Go calls
+	resume chan bool     // true: take one step; false: stop (runtime.Goexit)
+	ready  chan struct{} // closed once goid is known
+	goid   uint64        // written before ready is closed
 
 	// guarded by run.mu:
 	state    gstate

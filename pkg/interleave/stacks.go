@@ -216,17 +216,22 @@ func parseGoroutine(block string, want map[uint64]bool) (uint64, gstack, bool) {
 		if isLibrary(fn) {
 			continue
 		}
-		loc := strings.TrimSpace(lines[i+1])
-		if j := strings.LastIndex(loc, " +0x"); j > 0 {
-			loc = loc[:j]
+		if g.at.File == "" {
+			loc := strings.TrimSpace(lines[i+1])
+			if j := strings.LastIndex(loc, " +0x"); j > 0 {
+				loc = loc[:j]
+			}
+			file, line := loc, 0
+			if k := strings.LastIndex(loc, ":"); k > 0 {
+				file = loc[:k]
+				line, _ = strconv.Atoi(loc[k+1:])
+			}
+			g.at = Frame{File: relPath(file), Line: line}
 		}
-		file, line := loc, 0
-		if k := strings.LastIndex(loc, ":"); k > 0 {
-			file = loc[:k]
-			line, _ = strconv.Atoi(loc[k+1:])
+		if name := shortName(fn); !isClosure(name) {
+			g.at.Func = name
+			break
 		}
-		g.at = Frame{Func: shortName(fn), File: relPath(file), Line: line}
-		break
 	}
 	return id, g, true
 }
