@@ -126,7 +126,7 @@ func execute(sc Scenario, opts Options, choose chooser) *Result {
 	}
 	res := &Result{Scenario: sc.Name}
 	fail := func(kind FailureKind, msg string) *Result {
-		r.stopAll()
+		r.stopAll(kind == Stuck)
 		r.mu.Lock()
 		res.Trace = append(Trace(nil), r.trace...)
 		r.mu.Unlock()

@@ -177,22 +177,17 @@ func (g *goroutine) main(fn func()) {
 
 // panicFrame is where, in the code under test, the goroutine panicked; it
 // is called from the deferred recover, so the panicking frames are still on
-// the stack.
+// the stack, inside runtime.gopanic.
 func panicFrame() Frame {
 	pcs := make([]uintptr, 64)
-	frames := runtime.CallersFrames(pcs[:runtime.Callers(3, pcs)])
-	seenPanic := false
-	for {
-		fr, more := frames.Next()
-		if fr.Function == "runtime.gopanic" || strings.HasPrefix(fr.Function, "runtime.panic") {
-			seenPanic = true
-		} else if seenPanic && !isLibrary(fr.Function) {
-			return Frame{Func: shortName(fr.Function), File: relPath(fr.File), Line: fr.Line}
-		}
-		if !more {
-			return Frame{}
+	n := runtime.Callers(3, pcs)
+	for i := range n {
+		fn := runtime.FuncForPC(pcs[i] - 1)
+		if fn != nil && fn.Name() == "runtime.gopanic" {
+			return codeFrame(runtime.CallersFrames(pcs[i+1 : n]))
 		}
 	}
+	return Frame{}
 }
 
 func (r *Run) notify() {
@@ -336,9 +331,10 @@ func (r *Run) grant(g *goroutine) {
 
 // stopAll stops every paused goroutine, lets the ones it wakes reach a
 // point, and stops those too; goroutines blocked for good are left behind.
-func (r *Run) stopAll() {
+// After a stuck step it does not wait again for the stuck goroutine.
+func (r *Run) stopAll(stuck bool) {
 	for {
-		if r.settle() != nil {
+		if !stuck && r.settle() != nil {
 			return
 		}
 		en := r.enabled()
@@ -350,6 +346,9 @@ func (r *Run) stopAll() {
 			g.state = running
 			r.mu.Unlock()
 			g.resume <- false
+		}
+		if stuck {
+			return
 		}
 	}
 }

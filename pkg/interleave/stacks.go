@@ -120,12 +120,16 @@ func relPath(file string) string {
 	return file
 }
 
-// callerFrame returns where the calling goroutine is in the code under test:
-// the file and line of the innermost frame that is not library or machinery
-// code, and the name of the innermost such function that is not a closure.
+// callerFrame returns where the calling goroutine is in the code under test.
 func callerFrame() Frame {
 	pcs := make([]uintptr, 32)
-	frames := runtime.CallersFrames(pcs[:runtime.Callers(2, pcs)])
+	return codeFrame(runtime.CallersFrames(pcs[:runtime.Callers(2, pcs)]))
+}
+
+// codeFrame picks, from frames listed innermost first, the file and line of
+// the innermost frame that is not library or machinery code, and the name
+// of the innermost such function that is not a closure.
+func codeFrame(frames *runtime.Frames) Frame {
 	var f Frame
 	for {
 		fr, more := frames.Next()
