@@ -66,7 +66,8 @@ type Run struct {
 	gs      []*goroutine
 	byGoid  map[uint64]*goroutine
 	trace   []Event
-	step    int // steps granted so far
+	step    int    // steps granted so far
+	moves   uint64 // goroutines' own state changes (paused, done) so far
 	finally []func() error
 }
 
@@ -167,6 +168,7 @@ func (g *goroutine) main(fn func()) {
 			r.trace = append(r.trace, Event{Step: r.step, G: g.name, Kind: Panic, Label: fmt.Sprint(p), At: g.panicked.at})
 		}
 		g.state = done
+		r.moves++
 		r.mu.Unlock()
 		r.notify()
 	}()
@@ -203,6 +205,7 @@ func (g *goroutine) pause() {
 	r := g.run
 	r.mu.Lock()
 	g.state = paused
+	r.moves++
 	r.mu.Unlock()
 	r.notify()
 	if !<-g.resume {
@@ -224,6 +227,11 @@ func (g *goroutine) record(e Event) {
 // settle waits until every goroutine is paused, blocked or done, and no
 // blocked goroutine has been woken. It fails when a goroutine stays running
 // longer than the step timeout.
+//
+// A goroutine dump is a snapshot: by the time it is read, a goroutine that
+// was running may have woken a blocked one and finished. Such a goroutine
+// always ends its run by pausing, finishing or blocking; the first two count
+// as moves, and a dump taken across a move is not trusted to settle the run.
 func (r *Run) settle() error {
 	deadline := time.Now().Add(r.opts.StepTimeout)
 	wait := 20 * time.Microsecond
@@ -238,6 +246,7 @@ func (r *Run) settle() error {
 				blk = append(blk, g)
 			}
 		}
+		moves := r.moves
 		r.mu.Unlock()
 		if len(run) == 0 && len(blk) == 0 {
 			return nil
@@ -257,25 +266,36 @@ func (r *Run) settle() error {
 		// Read the goroutine dump: running goroutines may have blocked, and
 		// blocked ones may have been woken by the last step.
 		want := map[uint64]bool{}
-		for _, g := range append(run, blk...) {
+		for _, g := range run {
+			want[g.goid] = true
+		}
+		for _, g := range blk {
 			want[g.goid] = true
 		}
 		stacks := dump(want)
-		woken := false
+		settled := true
 		r.mu.Lock()
 		for _, g := range r.gs {
 			st, ok := stacks[g.goid]
+			isBlocked := ok && blockingStates[st.state] && !st.inSelf
 			switch {
-			case g.state == running && ok && blockingStates[st.state] && !st.inSelf:
+			case g.state == running && isBlocked:
 				g.state, g.wait, g.waitAt = blocked, st.state, st.at
 				r.trace = append(r.trace, Event{Step: r.step, G: g.name, Kind: Block, Label: st.state, At: st.at})
-			case g.state == blocked && !(ok && blockingStates[st.state] && !st.inSelf):
+			case g.state == blocked && isBlocked:
+				g.wait, g.waitAt = st.state, st.at
+			case g.state == blocked:
 				g.state = running
-				woken = true
+			}
+			if g.state == running {
+				settled = false
 			}
 		}
+		if r.moves != moves {
+			settled = false
+		}
 		r.mu.Unlock()
-		if len(run) == 0 && !woken {
+		if settled {
 			return nil
 		}
 		if len(run) > 0 && time.Now().After(deadline) {
