@@ -1,8 +1,8 @@
 package interleave
 
 import (
-	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 )
 
@@ -20,9 +20,6 @@ const (
 	Stuck
 	// Livelock is a run longer than Options.MaxSteps.
 	Livelock
-	// Nondeterministic is a scenario that did not repeat itself when
-	// replayed with the same choices, so it cannot be explored.
-	Nondeterministic
 )
 
 // Failure is a run that broke: what went wrong, the trace that led there
@@ -96,8 +93,8 @@ func (r *Result) String() string {
 
 // chooser picks who takes the next step: step is 0-based, prev is the
 // goroutine that took the last step (nil at first), en the paused
-// goroutines in creation order. It returns nil to end the run.
-type chooser func(step int, prev *goroutine, en []*goroutine) (*goroutine, error)
+// goroutines in creation order, never empty.
+type chooser func(step int, prev *goroutine, en []*goroutine) *goroutine
 
 // defaultChoice continues prev when it can go on, else takes the first
 // paused goroutine: a choice that is never a preemption.
@@ -120,6 +117,10 @@ func execute(sc Scenario, opts Options, choose chooser) *Result {
 		panic("interleave: runs must not overlap: another Replay or Explore is running in this process")
 	}
 	defer active.Store(nil)
+	// One processor: a goroutine woken inside a step (by an Unlock, say)
+	// then waits for the stepping goroutine to pause instead of racing it
+	// for the lock on another processor.
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
 	sc.Setup(r)
 	if len(r.gs) == 0 {
 		panic("interleave: the scenario started no goroutines: call Run.Go in Setup")
@@ -165,14 +166,7 @@ func execute(sc Scenario, opts Options, choose chooser) *Result {
 		if len(res.Schedule) >= opts.MaxSteps {
 			return fail(Livelock, fmt.Sprintf("the run took more than %d steps without finishing: the goroutines may be spinning (livelock)", opts.MaxSteps))
 		}
-		g, err := choose(len(res.Schedule), prev, en)
-		if err != nil {
-			var nd *nondeterminism
-			if errors.As(err, &nd) {
-				return fail(Nondeterministic, err.Error())
-			}
-			return fail(Broken, err.Error())
-		}
+		g := choose(len(res.Schedule), prev, en)
 		names := make([]string, len(en))
 		for i, e := range en {
 			names[i] = e.name
@@ -198,10 +192,6 @@ func execute(sc Scenario, opts Options, choose chooser) *Result {
 	return res
 }
 
-type nondeterminism struct{ msg string }
-
-func (e *nondeterminism) Error() string { return e.msg }
-
 // Replay runs the scenario once, following schedule (its text form, e.g.
 // "A*3 B*3 A B A B"). When a step names a goroutine that cannot take it
 // (blocked, finished, or not started by the scenario), the run notes why in
@@ -223,20 +213,20 @@ func Replay(schedule string, sc Scenario, opts ...Options) (*Result, error) {
 	}
 	var notes []string
 	diverged := 0
-	res := execute(sc, o.withDefaults(), func(step int, prev *goroutine, en []*goroutine) (*goroutine, error) {
+	res := execute(sc, o.withDefaults(), func(step int, prev *goroutine, en []*goroutine) *goroutine {
 		if step >= len(want) {
-			return defaultChoice(prev, en), nil
+			return defaultChoice(prev, en)
 		}
 		for _, g := range en {
 			if g.name == want[step] {
-				return g, nil
+				return g
 			}
 		}
 		alt := defaultChoice(prev, en)
 		if diverged++; diverged == 1 {
 			notes = append(notes, fmt.Sprintf("step %d: the schedule wants %s, but %s; %s runs instead", step+1, want[step], whyNot(want[step], en[0].run), alt.name))
 		}
-		return alt, nil
+		return alt
 	})
 	if diverged > 1 {
 		notes = append(notes, fmt.Sprintf("%d later %s of the schedule could not be followed either", diverged-1, plural(diverged-1, "step")))

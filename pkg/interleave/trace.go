@@ -72,13 +72,13 @@ func (t Trace) Lines() []string {
 		}
 		rows = append(rows, row{e.G, e.At.ShortFunc(), what})
 	}
-	gw, fw := 0, 0
+	gw, fw, nw := 0, 0, len(fmt.Sprint(len(rows)))
 	for _, r := range rows {
 		gw, fw = max(gw, len(r.g)), max(fw, len(r.fn))
 	}
 	lines := make([]string, len(rows))
 	for i, r := range rows {
-		lines[i] = strings.TrimRight(fmt.Sprintf("  %d. %-*s  %-*s  %s", i+1, gw, r.g, fw, r.fn, r.what), " ")
+		lines[i] = strings.TrimRight(fmt.Sprintf("  %*d. %-*s  %-*s  %s", nw, i+1, gw, r.g, fw, r.fn, r.what), " ")
 	}
 	return lines
 }

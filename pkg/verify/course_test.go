@@ -123,22 +123,41 @@ var _ = Describe("the course", func() {
 			lessonDir, solutionDir := l.LessonDir(root), l.SolutionDir(root)
 			var starterRace, starterPlain, solutionRace, solutionPlain string
 
+			fixtures, fixturesErr := verify.Fixtures(root, l)
+			fixtureBins := make([]string, len(fixtures))
+			fixtureErrs := make([]error, len(fixtures))
+
+			// Compile everything the lesson's specs need up front, two builds
+			// at a time: linking a test binary dominates the kit's test time.
 			BeforeAll(func() {
 				type build struct {
-					dst  *string
-					pkg  string
-					race bool
+					dst     *string
+					err     *error
+					pkg     string
+					race    bool
+					overlay string
 				}
+				var errs [4]error
 				builds := []build{
-					{&starterRace, module + "/lessons/" + l.Dir(), true},
-					{&starterPlain, module + "/lessons/" + l.Dir(), false},
-					{&solutionRace, module + "/solutions/" + l.Dir(), true},
-					{&solutionPlain, module + "/solutions/" + l.Dir(), false},
+					{&starterRace, &errs[0], module + "/lessons/" + l.Dir(), true, ""},
+					{&starterPlain, &errs[1], module + "/lessons/" + l.Dir(), false, ""},
+					{&solutionRace, &errs[2], module + "/solutions/" + l.Dir(), true, ""},
+					{&solutionPlain, &errs[3], module + "/solutions/" + l.Dir(), false, ""},
 				}
-				errs := make([]error, len(builds))
+				tmp := GinkgoT().TempDir()
+				for i, f := range fixtures {
+					overlay := filepath.Join(tmp, f.Name+".json")
+					Expect(f.WriteOverlay(root, overlay)).To(Succeed())
+					builds = append(builds, build{&fixtureBins[i], &fixtureErrs[i], module + "/lessons/" + l.Dir(), true, overlay})
+				}
+				slots := make(chan struct{}, 2)
 				var wg sync.WaitGroup
-				for i, b := range builds {
-					wg.Go(func() { *b.dst, errs[i] = compile(b.pkg, b.race, "") })
+				for _, b := range builds {
+					slots <- struct{}{}
+					wg.Go(func() {
+						defer func() { <-slots }()
+						*b.dst, *b.err = compile(b.pkg, b.race, b.overlay)
+					})
 				}
 				wg.Wait()
 				for _, err := range errs {
@@ -195,21 +214,17 @@ var _ = Describe("the course", func() {
 				})
 			}
 
-			fixtures, err := verify.Fixtures(root, l)
-			if err != nil {
-				It("has readable fixtures", func() { Fail(err.Error()) })
+			if fixturesErr != nil {
+				It("has readable fixtures", func() { Fail(fixturesErr.Error()) })
 			}
-			for _, f := range fixtures {
+			for i, f := range fixtures {
 				verb := "rejects"
 				if f.Pass {
 					verb = "accepts"
 				}
 				It(fmt.Sprintf("%s the fixture %s (%s)", verb, f.Name, f.About), func() {
-					overlay := filepath.Join(GinkgoT().TempDir(), "overlay.json")
-					Expect(f.WriteOverlay(root, overlay)).To(Succeed())
-					bin, err := compile(module+"/lessons/"+l.Dir(), true, overlay)
-					Expect(err).NotTo(HaveOccurred(), "a fixture must compile: it fails or passes its specs, never its build")
-					r := runBinary(bin, lessonDir)
+					Expect(fixtureErrs[i]).NotTo(HaveOccurred(), "a fixture must compile: it fails or passes its specs, never its build")
+					r := runBinary(fixtureBins[i], lessonDir)
 					Expect(f.Check(r.code, r.out)).To(Succeed())
 				})
 			}
