@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"runtime/metrics"
 	"sort"
 	"strings"
 	"sync"
@@ -108,8 +109,8 @@ type goroutine struct {
 
 	// guarded by run.mu:
 	state    gstate
-	wait     string // the wait state while blocked ("sync.Mutex.Lock")
-	waitAt   Frame  // where it blocked, in the code under test
+	wait     string // the last wait state seen since its last pause ("sync.Mutex.Lock")
+	waitAt   Frame  // where it waited, in the code under test
 	panicked *panicInfo
 }
 
@@ -205,6 +206,7 @@ func (g *goroutine) pause() {
 	r := g.run
 	r.mu.Lock()
 	g.state = paused
+	g.wait, g.waitAt = "", Frame{}
 	r.moves++
 	r.mu.Unlock()
 	r.notify()
@@ -235,6 +237,7 @@ func (g *goroutine) record(e Event) {
 func (r *Run) settle() error {
 	deadline := time.Now().Add(r.opts.StepTimeout)
 	wait := 20 * time.Microsecond
+	yields := 0
 	for {
 		r.mu.Lock()
 		var run, blk []*goroutine
@@ -251,16 +254,48 @@ func (r *Run) settle() error {
 		if len(run) == 0 && len(blk) == 0 {
 			return nil
 		}
+		if len(run) == 0 && nothingRunnable() {
+			// Only this goroutine runs (on the one processor of the run)
+			// and none waits to: nothing was woken, nothing can wake.
+			r.mu.Lock()
+			still := r.moves == moves
+			r.mu.Unlock()
+			if still {
+				return nil
+			}
+			continue
+		}
 		if len(run) > 0 {
-			timer := time.NewTimer(wait)
 			select {
 			case <-r.changed:
-				timer.Stop()
 				continue
-			case <-timer.C:
+			default:
 			}
-			if wait < 2*time.Millisecond {
-				wait *= 2
+			if yields < 100 {
+				// Let the running goroutines run on the one processor
+				// until they park; a timer would sleep a millisecond.
+				yields++
+				runtime.Gosched()
+				if !nothingRunnable() {
+					continue
+				}
+				select {
+				case <-r.changed:
+					continue
+				default:
+				}
+				// Nothing can run: they have parked, or are outside Go.
+			} else {
+				timer := time.NewTimer(wait)
+				select {
+				case <-r.changed:
+					timer.Stop()
+					continue
+				case <-timer.C:
+				}
+				if wait < 2*time.Millisecond {
+					wait *= 2
+				}
 			}
 		}
 		// Read the goroutine dump: running goroutines may have blocked, and
@@ -278,12 +313,15 @@ func (r *Run) settle() error {
 		for _, g := range r.gs {
 			st, ok := stacks[g.goid]
 			isBlocked := ok && blockingStates[st.state] && !st.inSelf
-			switch {
-			case g.state == running && isBlocked:
-				g.state, g.wait, g.waitAt = blocked, st.state, st.at
-				r.trace = append(r.trace, Event{Step: r.step, G: g.name, Kind: Block, Label: st.state, At: st.at})
-			case g.state == blocked && isBlocked:
+			if (g.state == running || g.state == blocked) && isBlocked && (st.state != g.wait || st.at != g.waitAt) {
+				// A new wait, or the same goroutine woken and blocked
+				// somewhere else between two dumps: either way one event.
 				g.wait, g.waitAt = st.state, st.at
+				r.trace = append(r.trace, Event{Step: r.step, G: g.name, Kind: Block, Label: st.state, At: st.at})
+			}
+			switch {
+			case isBlocked:
+				g.state = blocked
 			case g.state == blocked:
 				g.state = running
 			}
@@ -321,6 +359,17 @@ func (r *Run) timeout(run []*goroutine, stacks map[uint64]gstack) error {
 		return nil
 	}
 	return &stuckError{msg: strings.Join(parts, "\n")}
+}
+
+// runnable reads how many goroutines wait for a processor.
+var runnable = []metrics.Sample{{Name: "/sched/goroutines/runnable:goroutines"}}
+
+// nothingRunnable reports whether no goroutine in the process waits for a
+// processor. Called by the run's driver on the run's only processor, it
+// means no goroutine was woken and not yet run. It errs towards false.
+func nothingRunnable() bool {
+	metrics.Read(runnable)
+	return runnable[0].Value.Kind() == metrics.KindUint64 && runnable[0].Value.Uint64() == 0
 }
 
 type stuckError struct{ msg string }

@@ -41,12 +41,12 @@ func (f Frame) String() string {
 	return f.File + ":" + strconv.Itoa(f.Line)
 }
 
-// ShortFunc is the function's name without its receiver ("IncRef"), or "-"
-// when it is unknown.
+// ShortFunc is the function's name without its receiver ("IncRef" for
+// "(*Object).IncRef" and "Object.IncRef"), or "-" when it is unknown.
 func (f Frame) ShortFunc() string {
 	name := f.Func
-	if i := strings.LastIndex(name, ")."); i >= 0 {
-		name = name[i+2:]
+	if i := strings.LastIndex(name, "."); i >= 0 {
+		name = name[i+1:]
 	}
 	if name == "" {
 		return "-"

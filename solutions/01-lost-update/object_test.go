@@ -1,0 +1,443 @@
+package lostupdate
+
+import (
+	"fmt"
+	"reflect"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	"github.com/onsi/gomega/gcustom"
+	"github.com/onsi/gomega/types"
+
+	"github.com/racekit/racekit/pkg/interleave"
+	"github.com/racekit/racekit/pkg/interleave/interleavetest"
+)
+
+// The specs run in order and stop at the first failure: the single-threaded
+// checks first, then the foo trace, then the exploration, and the free-running
+// hammer last, so that code which could deadlock never reaches the hammer.
+var _ = Describe("Object", Ordered, func() {
+	When("one goroutine takes and drops references", func() {
+		It("starts with one reference, its creator's", func() {
+			foo := NewObject("foo")
+			Expect(foo.Name()).To(Equal("foo"), "NewObject(\"foo\") should make an object named foo.")
+			Expect(foo).To(HaveRefCount(1), "a new object's count is 1: whoever created it holds the first reference.")
+		})
+
+		It("counts every IncRef and every DecRef", func() {
+			// The calls run under the scheduler, so a Lock left without its
+			// Unlock shows up as a deadlock instead of hanging the suite.
+			var counts []int
+			res, err := interleave.Replay("A", interleave.Scenario{
+				Name: "one goroutine takes two references to foo and drops them, reading the count after each call",
+				Setup: func(r *interleave.Run) {
+					foo := NewObject("foo")
+					counts = nil
+					r.Go("A", func() {
+						foo.IncRef()
+						counts = append(counts, foo.RefCount())
+						foo.IncRef()
+						counts = append(counts, foo.RefCount())
+						foo.DecRef()
+						counts = append(counts, foo.RefCount())
+						foo.DecRef()
+						counts = append(counts, foo.RefCount())
+					})
+				},
+			})
+			Expect(err).NotTo(HaveOccurred())
+			Expect(res).To(interleavetest.Pass(), func() string { return explain(res.Failure) })
+			for i, step := range []struct {
+				call string
+				want int
+				why  string
+			}{
+				{"IncRef", 2, "IncRef records one more reference, so 1 becomes 2."},
+				{"a second IncRef", 3, "a second IncRef makes 3."},
+				{"DecRef", 2, "DecRef drops one reference, so 3 becomes 2."},
+				{"a second DecRef", 1, "a second DecRef leaves only the creator's reference."},
+			} {
+				Expect(counts[i]).To(Equal(step.want), fmt.Sprintf("foo's refcount is %d after %s, want %d: %s",
+					counts[i], step.call, step.want, step.why))
+			}
+		})
+
+		It("reads and writes foo.refcount through its interleave.Int", func() {
+			res, err := interleave.Replay("A", interleave.Scenario{
+				Name: "one goroutine takes and drops a reference to foo",
+				Setup: func(r *interleave.Run) {
+					foo := NewObject("foo")
+					r.Go("A", func() { foo.IncRef(); foo.DecRef() })
+					r.Finally(func() error { return onlyTheOwnerHolds(foo) })
+				},
+			})
+			Expect(err).NotTo(HaveOccurred())
+			Expect(res).To(interleavetest.Pass(), "IncRef then DecRef, with nobody else around, should leave foo's count at 1.")
+			Expect(res.Trace).To(ShowUpdatesOf("foo.refcount", 2, 1),
+				"keep the count in its interleave.Int so the scheduler can see each read and write: "+
+					"IncRef and DecRef must Get and Set o.refcount. A plain int or an atomic hides the "+
+					"lost update from these specs instead of fixing it; the fix is a lock around Get and Set. Next: HINTS.md, hint 2.")
+		})
+	})
+
+	When("two goroutines take and drop a reference in the foo trace's order", func() {
+		It("ends with only the owner's reference", func() {
+			res, err := interleave.Replay(fooSchedule, fooTrace())
+			Expect(err).NotTo(HaveOccurred())
+			Expect(res).To(interleavetest.Pass(), func() string { return explain(res.Failure) })
+			if len(res.Notes) > 0 {
+				fmt.Fprintln(GinkgoWriter, "the foo trace can no longer happen:\n  "+strings.Join(res.Notes, "\n  "))
+			}
+		})
+	})
+
+	When("three goroutines take and drop references in every possible order", func() {
+		It("never loses an update", func() {
+			rep := interleave.Explore(takeTakeDrop(), interleave.Options{MaxPreemptions: 8})
+			Expect(rep).To(interleavetest.Pass(), func() string { return explain(rep.Failure) })
+			AddReportEntry("exploration", rep.Coverage())
+		})
+	})
+
+	When("eight goroutines take and drop references freely", func() {
+		It("ends with only the owner's reference", func() {
+			const goroutines, pairs = 8, 1000
+			foo := NewObject("foo")
+			var wg sync.WaitGroup
+			for range goroutines {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					defer GinkgoRecover()
+					for i := range pairs {
+						foo.IncRef()
+						// Yield, so that even on one processor the goroutines
+						// interleave and the race detector sees them overlap.
+						runtime.Gosched()
+						if i%10 == 0 {
+							Expect(foo.RefCount()).To(BeNumerically(">=", 2),
+								"lost update: while this goroutine held a reference, foo's count fell below 2 (its reference plus the owner's).")
+						}
+						foo.DecRef()
+						runtime.Gosched()
+					}
+				}()
+			}
+			finished := make(chan struct{})
+			go func() { wg.Wait(); close(finished) }()
+			select {
+			case <-finished:
+			case <-time.After(10 * time.Second):
+				// This bound only stops a hang; a correct fix finishes in milliseconds.
+				Fail("the goroutines did not finish within 10 s: IncRef or DecRef probably deadlocked " +
+					"(a Lock without its Unlock?). Next: HINTS.md, hint 3.")
+			}
+			Expect(foo).To(HaveRefCount(1), fmt.Sprintf(
+				"lost update: %d goroutines each took and dropped %d references, so only the owner's should be left. Next: HINTS.md, hint 1.",
+				goroutines, pairs))
+		})
+	})
+})
+
+// fooSchedule replays the foo trace: A takes its reference (start, read,
+// write), B takes its reference, then both read the count before either
+// writes it back.
+const fooSchedule = "A*3 B*3 A B A B"
+
+// fooTrace is the scenario of the seed's foo trace: foo starts with its
+// owner's reference, and A and B each take a reference and drop it again.
+func fooTrace() interleave.Scenario {
+	return interleave.Scenario{
+		Name: "the foo trace: two threads take and drop a reference to foo (refcount starts at 1)",
+		Setup: func(r *interleave.Run) {
+			foo := NewObject("foo")
+			r.Go("A", func() { foo.IncRef(); foo.DecRef() })
+			r.Go("B", func() { foo.IncRef(); foo.DecRef() })
+			r.Finally(func() error { return onlyTheOwnerHolds(foo) })
+		},
+	}
+}
+
+// takeTakeDrop is the scenario to explore: three goroutines, each making
+// one call. (A goroutine that unlocked and locked again within one scheduler
+// step would race a woken waiter for the mutex, and the Go runtime, not the
+// schedule, would pick the winner; one call each keeps every run repeatable.)
+func takeTakeDrop() interleave.Scenario {
+	return interleave.Scenario{
+		Name: "A and B each take a reference to foo while C drops the one it held (refcount starts at 2: the owner's and C's)",
+		Setup: func(r *interleave.Run) {
+			foo := NewObject("foo")
+			foo.IncRef() // C's reference, taken before the goroutines start
+			r.Go("A", func() { foo.IncRef() })
+			r.Go("B", func() { foo.IncRef() })
+			r.Go("C", func() { foo.DecRef() })
+			r.Finally(func() error { return stillHeldBy(foo, 3, "foo's owner, A and B") })
+		},
+	}
+}
+
+// onlyTheOwnerHolds checks that every reference taken was dropped again,
+// leaving the owner's.
+func onlyTheOwnerHolds(o *Object) error {
+	return stillHeldBy(o, 1, o.Name()+"'s owner")
+}
+
+// stillHeldBy checks that o's count is want, one reference for each of the
+// holders named ("foo's owner, A and B").
+func stillHeldBy(o *Object, want int, holders string) error {
+	n, err := countOf(o)
+	if err != nil {
+		return err
+	}
+	hold := "hold"
+	if want == 1 {
+		hold = "holds"
+	}
+	switch name := o.Name(); {
+	case n > want:
+		return fmt.Errorf("refcount is %d, but only %s still %s it (want %d): %s leaks", n, holders, hold, want, name)
+	case n < want:
+		return fmt.Errorf("refcount is %d, but %s still %s it (want %d): %s would be freed while still in use", n, holders, hold, want, name)
+	}
+	return nil
+}
+
+// countOf calls o.RefCount from a goroutine of its own and gives up after
+// 10 s, so that a mutex left locked fails the spec instead of hanging the
+// suite. A correct RefCount returns in microseconds: the bound only stops
+// hangs.
+func countOf(o *Object) (int, error) {
+	got := make(chan int, 1)
+	go func() { got <- o.RefCount() }()
+	select {
+	case n := <-got:
+		return n, nil
+	case <-time.After(10 * time.Second):
+		return 0, fmt.Errorf("RefCount did not return within 10 s although no other goroutine was running: " +
+			"it probably waits for a lock that was never unlocked (a Lock without its Unlock?)")
+	}
+}
+
+// HaveRefCount succeeds when an *Object's RefCount is n.
+func HaveRefCount(n int) types.GomegaMatcher {
+	counts := &struct{ Want, Got int }{Want: n}
+	return gcustom.MakeMatcher(func(o *Object) (bool, error) {
+		var err error
+		counts.Got, err = countOf(o)
+		return counts.Got == n, err
+	}).WithTemplate("Expected {{.Actual.Name}}'s refcount {{.To}} be {{.Data.Want}}, but it is {{.Data.Got}}", counts)
+}
+
+// ShowUpdatesOf succeeds when a trace shows the named cell being read and
+// then written, with the writes storing exactly the given values in order.
+func ShowUpdatesOf(cell string, writes ...int) types.GomegaMatcher {
+	type want struct {
+		Cell   string
+		Writes []int
+	}
+	return gcustom.MakeMatcher(func(t interleave.Trace) (bool, error) {
+		var got []int
+		readSinceWrite := false
+		for _, e := range t {
+			if e.Cell != cell {
+				continue
+			}
+			switch e.Kind {
+			case interleave.Read:
+				readSinceWrite = true
+			case interleave.Write:
+				if !readSinceWrite {
+					return false, nil
+				}
+				got = append(got, e.Value)
+				readSinceWrite = false
+			}
+		}
+		return slices.Equal(got, writes), nil
+	}).WithTemplate("Expected the scheduler to see {{.Data.Cell}} read and then written {{.Data.Writes}}, but the trace is:\n"+
+		"{{with .Actual.String}}{{.}}{{else}}  (empty: no read or write of {{$.Data.Cell}} went through the scheduler){{end}}",
+		want{cell, writes})
+}
+
+// explain says, in a learner's words, what went wrong in a failed run: which
+// read-modify-write of the count was split by another goroutine, and the
+// usual reason why it still can be after a fix.
+func explain(f *interleave.Failure) string {
+	if f == nil {
+		return ""
+	}
+	switch f.Kind {
+	case interleave.Deadlock:
+		return "deadlock: every goroutine waits for a lock that nobody will release. " +
+			"Is every Lock matched by an Unlock on every path (defer o.mu.Unlock() makes sure)? Next: HINTS.md, hint 3."
+	case interleave.Panicked:
+		return "a goroutine panicked while taking or dropping a reference; the trace below ends where. Next: HINTS.md, hint 3."
+	case interleave.Broken:
+	default:
+		return "the run did not finish normally; the message below says why. Next: HINTS.md, hint 3."
+	}
+	splits := splitUpdates(f.Trace)
+	if len(splits) == 0 {
+		return "lost update: foo's count came out wrong; the trace below shows every read and write of it. Next: HINTS.md, hint 1."
+	}
+	s := splits[0]
+	msg := "lost update: " + s.String() + ", so one of the two updates is lost. "
+	if vr := valueReceivers(); len(vr) > 0 && hasLockByValue() {
+		msg += vr[0] + " has a value receiver: each call locks its own copy of the mutex"
+		if len(vr) > 1 {
+			msg += " (and so does " + strings.Join(vr[1:], ", ") + ")"
+		}
+		msg += ", so the lock keeps nobody out. Use pointer receivers: func (o *Object) " + vr[0] + "(). Next: HINTS.md, hint 3."
+		return msg
+	}
+	for _, b := range splits {
+		if b.blocked != "" {
+			return msg + fmt.Sprintf("%s read %s -> %d before it took the lock (it then blocked in %s), "+
+				"so the value it wrote back was already stale: the read must be inside the lock too. Next: HINTS.md, hint 3.",
+				b.g, b.cell, b.read, b.blocked)
+		}
+	}
+	switch bad := unguarded(); {
+	case len(bad) == 2:
+		return msg + "Both IncRef and DecRef let another call slip in between reading the count and writing it back. Next: HINTS.md, hint 1."
+	case len(bad) == 1:
+		good := map[string]string{"IncRef": "DecRef", "DecRef": "IncRef"}[bad[0]]
+		return msg + bad[0] + " still lets another call slip in between reading the count and writing it back (" +
+			good + " no longer does). Next: HINTS.md, hint 2."
+	}
+	fns := []string{s.fn}
+	if s.otherFn != s.fn {
+		fns = append(fns, s.otherFn)
+	}
+	return msg + strings.Join(fns, " and ") + " must read and write the count with no other call in between. Next: HINTS.md, hint 1."
+}
+
+// unguarded returns the methods, of IncRef and DecRef, in which one call can
+// slip in between another call's read and write: it explores two goroutines
+// calling the same method at once and lists those that lose an update.
+func unguarded() []string {
+	var out []string
+	for _, m := range []struct {
+		name string
+		call func(*Object)
+		want int
+	}{
+		{"IncRef", func(o *Object) { o.IncRef() }, 3},
+		{"DecRef", func(o *Object) { o.DecRef() }, -1},
+	} {
+		rep := interleave.Explore(interleave.Scenario{
+			Name: "two goroutines call " + m.name + " at once",
+			Setup: func(r *interleave.Run) {
+				foo := NewObject("foo")
+				r.Go("A", func() { m.call(foo) })
+				r.Go("B", func() { m.call(foo) })
+				r.Finally(func() error {
+					if n, err := countOf(foo); err != nil || n != m.want {
+						return fmt.Errorf("lost update in %s", m.name)
+					}
+					return nil
+				})
+			},
+		}, interleave.Options{MaxPreemptions: 2})
+		if rep.Failure != nil && rep.Failure.Kind == interleave.Broken {
+			out = append(out, m.name)
+		}
+	}
+	return out
+}
+
+// split is a read-modify-write of a cell that another goroutine's access
+// came between.
+type split struct {
+	g, fn, cell string // who read the cell, in which function
+	read, wrote int    // what it read and what it wrote back
+	other       interleave.Event
+	otherFn     string
+	blocked     string // the wait state g blocked in between, if it did
+}
+
+func (s split) String() string {
+	did := fmt.Sprintf("read it too (-> %d)", s.other.Value)
+	if s.other.Kind == interleave.Write {
+		did = fmt.Sprintf("wrote %d to it", s.other.Value)
+	}
+	return fmt.Sprintf("%s's %s read %s -> %d, but before it wrote %d back, %s's %s %s",
+		s.g, s.fn, s.cell, s.read, s.wrote, s.other.G, s.otherFn, did)
+}
+
+// splitUpdates finds every read of a cell that is followed by another
+// goroutine's access to the cell before the reader writes it back.
+func splitUpdates(t interleave.Trace) []split {
+	var out []split
+	for i, r := range t {
+		if r.Kind != interleave.Read {
+			continue
+		}
+		var other *interleave.Event
+		blocked := ""
+		for j := i + 1; j < len(t); j++ {
+			e := t[j]
+			if e.G == r.G {
+				if e.Kind == interleave.Block {
+					blocked = e.Label
+				}
+				if e.Cell != r.Cell {
+					continue
+				}
+				if e.Kind == interleave.Write && other != nil {
+					out = append(out, split{g: r.G, fn: method(r.At), cell: r.Cell, read: r.Value, wrote: e.Value,
+						other: *other, otherFn: method(other.At), blocked: blocked})
+				}
+				if e.Kind == interleave.Read || e.Kind == interleave.Write {
+					break
+				}
+			} else if other == nil && e.Cell == r.Cell && (e.Kind == interleave.Read || e.Kind == interleave.Write) {
+				other = &t[j]
+			}
+		}
+	}
+	return out
+}
+
+// method is the name of the method at f, without its receiver: "DecRef"
+// for both (*Object).DecRef and Object.DecRef.
+func method(f interleave.Frame) string {
+	name := f.ShortFunc()
+	if i := strings.LastIndex(name, "."); i >= 0 {
+		name = name[i+1:]
+	}
+	return name
+}
+
+// valueReceivers lists the reference-counting methods declared on Object
+// rather than *Object: each call of those gets its own copy of the object.
+func valueReceivers() []string {
+	var out []string
+	for _, m := range []string{"IncRef", "DecRef", "RefCount"} {
+		if _, ok := reflect.TypeFor[Object]().MethodByName(m); ok {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// hasLockByValue reports whether Object holds a sync.Mutex or sync.RWMutex
+// itself, rather than a pointer to one.
+func hasLockByValue() bool {
+	t := reflect.TypeFor[Object]()
+	if t.Kind() != reflect.Struct {
+		return false
+	}
+	for i := range t.NumField() {
+		switch t.Field(i).Type {
+		case reflect.TypeFor[sync.Mutex](), reflect.TypeFor[sync.RWMutex]():
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,531 @@
+package deadlock
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	"github.com/onsi/gomega/gcustom"
+	"github.com/onsi/gomega/types"
+
+	"github.com/racekit/racekit/pkg/interleave"
+	"github.com/racekit/racekit/pkg/interleave/interleavetest"
+)
+
+// The specs are Ordered: once a controlled spec has failed, the free-running
+// hammer at the end is skipped, because code that can deadlock under the
+// scheduler would hang there for real.
+var _ = Describe("Lists that each have their own lock", Ordered, func() {
+
+	When("one goroutine moves items", func() {
+		It("takes one item off src and appends it to dst", func() {
+			var moved bool
+			res, err := interleave.Replay("A", alone("A moves an item from foo (3 items) to bar (1 item)",
+				func(foo, bar *List) { moved = Move(foo, bar) },
+				func(foo, bar *List) error {
+					if !moved {
+						return errors.New("Move(foo, bar) reported false, but foo had 3 items")
+					}
+					return nil
+				}, wantItems{"foo", 3, 2}, wantItems{"bar", 1, 2}))
+			Expect(err).NotTo(HaveOccurred())
+			Expect(res).To(interleavetest.Pass(), explainAlone(res.Failure, "Move must take exactly one item off src and append exactly one to dst, and say so by returning true."))
+			for _, cell := range []string{"foo.items", "bar.items"} {
+				Expect(res.Trace).To(ReadAndWrite(cell), "keep the count in its interleave.Int so the scheduler can see each read and write: "+
+					"a plain int or an atomic hides the interleavings this lesson is about. Next: HINTS.md, hint 1.")
+			}
+		})
+
+		It("reports false and changes nothing when src is empty", func() {
+			var moved bool
+			res, err := interleave.Replay("A", alone("A tries to move an item from baz (empty) to foo (1 item)",
+				func(baz, foo *List) { moved = Move(baz, foo) },
+				func(baz, foo *List) error {
+					if moved {
+						return errors.New("Move(baz, foo) reported true, but baz was empty")
+					}
+					return nil
+				}, wantItems{"baz", 0, 0}, wantItems{"foo", 1, 1}))
+			Expect(err).NotTo(HaveOccurred())
+			Expect(res).To(interleavetest.Pass(), explainAlone(res.Failure, "a Move from an empty list must report false and leave both lists as they were."))
+		})
+
+		It("moves items until src runs out", func() {
+			var first, second, third bool
+			res, err := interleave.Replay("A", alone("A moves three times from foo (2 items) to bar (empty)",
+				func(foo, bar *List) { first, second, third = Move(foo, bar), Move(foo, bar), Move(foo, bar) },
+				func(foo, bar *List) error {
+					if !first || !second || third {
+						return fmt.Errorf("the three Moves reported %v, %v, %v; want true, true, false: foo had 2 items", first, second, third)
+					}
+					return nil
+				}, wantItems{"foo", 2, 0}, wantItems{"bar", 0, 2}))
+			Expect(err).NotTo(HaveOccurred())
+			Expect(res).To(interleavetest.Pass(), explainAlone(res.Failure, "each Move takes one item, and the first Move that finds src empty reports false."))
+		})
+
+		It("leaves a list as it is when src and dst are the same list, without waiting for itself", func() {
+			var full, empty bool
+			res, err := interleave.Replay("A", alone("A moves an item from foo (2 items) to foo, then from baz (empty) to baz",
+				func(foo, baz *List) { full, empty = Move(foo, foo), Move(baz, baz) },
+				func(foo, baz *List) error {
+					if !full || empty {
+						return fmt.Errorf("Move(foo, foo) reported %v and Move(baz, baz) %v; want true (foo has an item) and false (baz has none)", full, empty)
+					}
+					return nil
+				}, wantItems{"foo", 2, 2}, wantItems{"baz", 0, 0}))
+			Expect(err).NotTo(HaveOccurred())
+			Expect(res).To(interleavetest.Pass(), func() string {
+				if res.Failure != nil && res.Failure.Kind == interleave.Deadlock {
+					return "deadlock: Move(foo, foo) waits for a lock that it holds itself. A sync.Mutex is not reentrant: " +
+						"when src and dst are the same list, lock it once (keep the starter's `if src == dst` case, " +
+						"or use one lock for every list). Next: HINTS.md, hint 3."
+				}
+				return "Move(foo, foo) takes an item off foo and puts it straight back: foo is unchanged, and Move reports whether foo had an item. Next: HINTS.md, hint 3."
+			})
+		})
+
+		It("names the list and its cell after the name it was given", func() {
+			foo := NewList("foo", 0)
+			Expect(foo.Name()).To(Equal("foo"), "Name returns the name given to NewList; a lock order by name depends on it.")
+			res, err := interleave.Replay("A", alone("A reads the lengths of foo (empty) and bar (5 items)",
+				func(foo, bar *List) {}, nil, wantItems{"foo", 0, 0}, wantItems{"bar", 5, 5}))
+			Expect(err).NotTo(HaveOccurred())
+			Expect(res).To(interleavetest.Pass(), explainAlone(res.Failure, "Len reports how many items a list holds."))
+			Expect(res.Trace).To(ContainElement(HaveField("Cell", "bar.items")),
+				"Len must read the count from the list's interleave.Int, named \"<name>.items\", so the scheduler can see each read. Next: HINTS.md, hint 1.")
+		})
+	})
+
+	When("A moves an item from foo to bar while B moves one from bar to foo", func() {
+		It("cannot deadlock in the AB-BA trace", func() {
+			res, err := interleave.Replay(abbaSchedule, abbaDeadlock())
+			Expect(err).NotTo(HaveOccurred())
+			Expect(res).To(interleavetest.Pass(), func() string {
+				if res.Failure != nil && res.Failure.Kind == interleave.Deadlock {
+					return "deadlock: A took foo's lock and waits for bar's, while B took bar's lock and waits for foo's. " +
+						"Each one holds the lock the other needs, so neither will ever go on. Two Moves in opposite " +
+						"directions take the same two locks in opposite orders. Next: HINTS.md, hint 1."
+				}
+				return "the AB-BA trace no longer deadlocks, but Move broke one of its promises (below). Next: HINTS.md, hint 2."
+			})
+			for _, note := range res.Notes {
+				fmt.Fprintf(GinkgoWriter, "the AB-BA deadlock can no longer happen: %s\n", note)
+			}
+		})
+	})
+
+	When("C is reading foo's length as A and B start moving between foo and bar", func() {
+		// A Lock call is a place where a goroutine can wait, holding whatever
+		// it locked before. C's Len holds foo's lock at a scheduling point, so
+		// the first of A and B to ask for foo waits there; these two
+		// schedules reach the AB-BA deadlock even in a Move that takes its
+		// two locks back to back, in either order.
+		DescribeTable("cannot deadlock while a Move waits for a lock",
+			func(schedule string) {
+				res, err := interleave.Replay(schedule, readerInTheWay())
+				Expect(err).NotTo(HaveOccurred())
+				Expect(res).To(interleavetest.Pass(), func() string {
+					if res.Failure != nil && res.Failure.Kind == interleave.Deadlock {
+						return "deadlock: while C's Len held foo's lock, one Move stopped at its Lock of foo and the other " +
+							"took bar's lock and then waited for foo's too. When C let go, the first one got foo and asked for bar: " +
+							"each of A and B holds the lock the other waits for. Taking both locks back to back does not help, " +
+							"because a goroutine can wait inside the second Lock call holding the first lock. Every Move must " +
+							"take the locks in one global order (or all lists must share one lock). Next: HINTS.md, hint 2."
+					}
+					return "the AB-BA deadlock cannot happen here any more, but Move broke one of its promises (below). Next: HINTS.md, hint 2."
+				})
+				for _, note := range res.Notes {
+					fmt.Fprintf(GinkgoWriter, "%s: %s\n", schedule, note)
+				}
+			},
+			Entry("when A asks for foo first", "C A B C"),
+			Entry("when B asks for foo first", "C B A C"),
+		)
+	})
+
+	When("A and B move items both ways and try the empty list baz", func() {
+		It("never deadlocks, loses or duplicates an item, in any schedule with at most 2 preemptions", func() {
+			// Bounded, not exhaustive: the AB-BA deadlock needs 1 preemption and a
+			// lock left held on the early return needs none; all 124 schedules
+			// would cost about three times as long.
+			rep := interleave.Explore(shuffle(), interleave.Options{MaxPreemptions: 2})
+			Expect(rep).To(interleavetest.Pass(), func() string {
+				switch {
+				case rep.Failure == nil:
+					return ""
+				case rep.Failure.Kind == interleave.Deadlock && rep.Preemptions == 0:
+					return "deadlock: no goroutine was interrupted (each ran until it finished or blocked), and still they all wait. " +
+						"A lock was taken and not released on every path: look at the early return for an empty list " +
+						"(defer the Unlock right after the Lock). Next: HINTS.md, hint 3."
+				case rep.Failure.Kind == interleave.Deadlock:
+					return "deadlock: A and B each hold a lock the other one waits for: some Moves still take their two " +
+						"locks in different orders. Every Move must take the locks in one global order (or all lists must " +
+						"share one lock). Next: HINTS.md, hint 2."
+				}
+				return "no deadlock, but Move broke one of its promises (below). Next: HINTS.md, hint 2."
+			})
+			AddReportEntry("exploration", rep.Coverage())
+		})
+	})
+
+	When("C looks at foo and then at bar while A moves foo's only item to bar", func() {
+		It("never lets C see the item in neither list, in any schedule", func() {
+			rep := interleave.Explore(inTransit(), interleave.Options{MaxPreemptions: 10})
+			Expect(rep).To(interleavetest.Pass(), func() string {
+				if rep.Failure != nil && rep.Failure.Kind == interleave.Deadlock {
+					return "deadlock: every goroutine waits for a lock that nobody will release. Next: HINTS.md, hint 3."
+				}
+				return "no goroutine may see a Move half done: Len must take the lock that Move holds for that list " +
+					"(with one lock for all lists, that one lock), and Move must hold it from taking the item off src " +
+					"until the item is in dst. Next: HINTS.md, hint 2."
+			})
+			AddReportEntry("exploration", rep.Coverage())
+		})
+	})
+
+	When("eight goroutines move items among three lists at will while two read their lengths", func() {
+		It("keeps every item in exactly one list", func() {
+			const total = 8
+			lists := []*List{NewList("foo", 4), NewList("bar", 4), NewList("baz", 0)}
+			initial := []int{4, 4, 0}
+			const movers, moves, readers = 8, 1000, 2
+			// out[g][i] and in[g][i]: items goroutine g moved out of and into lists[i].
+			out, in := make([][3]int, movers), make([][3]int, movers)
+			var badReads atomic.Int64
+			var wg sync.WaitGroup
+			for g := range movers {
+				wg.Add(1)
+				go func() {
+					defer GinkgoRecover()
+					defer wg.Done()
+					step := 1 + g%2 // even goroutines move foo->bar->baz->foo, odd ones the other way
+					for j := range moves {
+						s := (g + j) % 3
+						d := (s + step) % 3
+						if j%7 == 0 {
+							d = s
+						}
+						if Move(lists[s], lists[d]) && s != d {
+							out[g][s]++
+							in[g][d]++
+						}
+					}
+				}()
+			}
+			for range readers {
+				wg.Add(1)
+				go func() {
+					defer GinkgoRecover()
+					defer wg.Done()
+					for j := range moves {
+						if n := lists[j%3].Len(); n < 0 || n > total {
+							badReads.Add(1)
+						}
+					}
+				}()
+			}
+			// The watchdog only stops a hang: correct code finishes in a
+			// fraction of a second.
+			done := make(chan []listCount, 1)
+			go func() {
+				wg.Wait()
+				var counts []listCount
+				for _, l := range lists {
+					counts = append(counts, listCount{l.Name(), l.Len()})
+				}
+				done <- counts
+			}()
+			var counts []listCount
+			select {
+			case counts = <-done:
+			case <-time.After(10 * time.Second):
+				Fail("deadlock: the hammer's goroutines did not finish within 10 s, so they probably deadlocked: " +
+					"two Moves took the same two locks in opposite orders, or a lock was not released on every path. Next: HINTS.md, hint 2.")
+			}
+			Expect(badReads.Load()).To(BeZero(), "Len returned a count below 0 or above %d while items were moving: a count was read without the lock that guards it.", total)
+			for i, c := range counts {
+				want := initial[i]
+				for g := range movers {
+					want += in[g][i] - out[g][i]
+				}
+				Expect(c).To(HaveItems(want), "lost update: with goroutines really running at once, the items moved in and out "+
+					"of %s do not add up, so an item was lost or duplicated. Every read and write of a count must happen "+
+					"while holding the lock that guards it (`go test -race` may have reported the unguarded access above). "+
+					"Next: HINTS.md, hint 2.", c.Name)
+			}
+		})
+	})
+})
+
+// abbaSchedule replays the AB-BA deadlock: A starts (and takes foo's lock),
+// B starts (and takes bar's lock), A reads foo's count and asks for bar's
+// lock, B reads bar's count and asks for foo's lock.
+const abbaSchedule = "A B A B"
+
+// abbaDeadlock is the seeds' scenario: with a lock per object, two threads
+// that each need two objects can take them in opposite orders.
+func abbaDeadlock() interleave.Scenario {
+	return interleave.Scenario{
+		Name: "the AB-BA deadlock: A moves an item from foo to bar while B moves one from bar to foo (each holds 1 item)",
+		Setup: func(r *interleave.Run) {
+			foo, bar := NewList("foo", 1), NewList("bar", 1)
+			end := newFinishLine(2, foo, bar)
+			var movedA, movedB bool
+			r.Go("A", func() { movedA = Move(foo, bar); end.cross() })
+			r.Go("B", func() { movedB = Move(bar, foo); end.cross() })
+			r.Finally(func() error {
+				var broken []error
+				if !movedA {
+					broken = append(broken, errors.New("A's Move(foo, bar) reported false, but foo had an item for it: only A takes items from foo"))
+				}
+				if !movedB {
+					broken = append(broken, errors.New("B's Move(bar, foo) reported false, but bar had an item for it: only B takes items from bar"))
+				}
+				broken = append(broken, end.check(wantItems{"foo", 1, 1}, wantItems{"bar", 1, 1}))
+				return errors.Join(broken...)
+			})
+		},
+	}
+}
+
+// readerInTheWay has C's Len hold foo's lock at a scheduling point while A
+// and B start their Moves in opposite directions.
+func readerInTheWay() interleave.Scenario {
+	return interleave.Scenario{
+		Name: "C reads foo's length while A moves an item from foo to bar and B moves one from bar to foo (each holds 1 item)",
+		Setup: func(r *interleave.Run) {
+			foo, bar := NewList("foo", 1), NewList("bar", 1)
+			end := newFinishLine(3, foo, bar)
+			var movedA, movedB bool
+			seen := -1
+			r.Go("A", func() { movedA = Move(foo, bar); end.cross() })
+			r.Go("B", func() { movedB = Move(bar, foo); end.cross() })
+			r.Go("C", func() { seen = foo.Len(); end.cross() })
+			r.Finally(func() error {
+				var broken []error
+				if !movedA {
+					broken = append(broken, errors.New("A's Move(foo, bar) reported false, but foo had an item for it: only A takes items from foo"))
+				}
+				if !movedB {
+					broken = append(broken, errors.New("B's Move(bar, foo) reported false, but bar had an item for it: only B takes items from bar"))
+				}
+				if seen < 0 || seen > 2 {
+					broken = append(broken, fmt.Errorf("C read foo's length as %d, but foo can only ever hold 0, 1 or 2 items here (2 items in all)", seen))
+				}
+				broken = append(broken, end.check(wantItems{"foo", 1, 1}, wantItems{"bar", 1, 1}))
+				return errors.Join(broken...)
+			})
+		},
+	}
+}
+
+// shuffle has the AB-BA pair and then a Move from an empty list on each
+// side, so a lock that is not released on the early return stays held.
+// It has two goroutines only: with three, one step could release two locks
+// and wake two waiters at once, and which of them got a lock first would
+// depend on the Go runtime rather than on the schedule.
+func shuffle() interleave.Scenario {
+	return interleave.Scenario{
+		Name: "A moves foo->bar then tries baz->foo, B moves bar->foo then tries baz->bar (foo and bar hold 1 item each, baz is empty)",
+		Setup: func(r *interleave.Run) {
+			foo, bar, baz := NewList("foo", 1), NewList("bar", 1), NewList("baz", 0)
+			end := newFinishLine(2, foo, bar, baz)
+			var a1, a2, b1, b2 bool
+			r.Go("A", func() { a1 = Move(foo, bar); nextStep(); a2 = Move(baz, foo); end.cross() })
+			r.Go("B", func() { b1 = Move(bar, foo); nextStep(); b2 = Move(baz, bar); end.cross() })
+			r.Finally(func() error {
+				var broken []error
+				if !a1 {
+					broken = append(broken, errors.New("A's Move(foo, bar) reported false, but foo had an item for it: only A takes items from foo"))
+				}
+				if !b1 {
+					broken = append(broken, errors.New("B's Move(bar, foo) reported false, but bar had an item for it: only B takes items from bar"))
+				}
+				if a2 {
+					broken = append(broken, errors.New("A's Move(baz, foo) reported true, but baz is empty and nobody adds to it"))
+				}
+				if b2 {
+					broken = append(broken, errors.New("B's Move(baz, bar) reported true, but baz is empty and nobody adds to it"))
+				}
+				broken = append(broken, end.check(wantItems{"foo", 1, 1}, wantItems{"bar", 1, 1}, wantItems{"baz", 0, 0}))
+				return errors.Join(broken...)
+			})
+		},
+	}
+}
+
+// inTransit checks that Move is one step for everyone else: C can see the
+// item in foo or in bar, never in neither.
+func inTransit() interleave.Scenario {
+	return interleave.Scenario{
+		Name: "C reads foo's length, then bar's, while A moves foo's only item to bar",
+		Setup: func(r *interleave.Run) {
+			foo, bar := NewList("foo", 1), NewList("bar", 0)
+			end := newFinishLine(2, foo, bar)
+			var moved bool
+			f, b := -1, -1
+			r.Go("A", func() { moved = Move(foo, bar); end.cross() })
+			r.Go("C", func() { f = foo.Len(); nextStep(); b = bar.Len(); end.cross() })
+			r.Finally(func() error {
+				var broken []error
+				if !moved {
+					broken = append(broken, errors.New("A's Move(foo, bar) reported false, but foo had an item for it"))
+				}
+				if f == 0 && b == 0 {
+					broken = append(broken, errors.New("C found foo empty and then bar empty: the item had left foo but had not reached bar, so for a while it was in neither list"))
+				}
+				broken = append(broken, end.check(wantItems{"foo", 1, 0}, wantItems{"bar", 0, 1}))
+				return errors.Join(broken...)
+			})
+		},
+	}
+}
+
+// alone is a scenario in which one goroutine, A, uses two fresh lists named
+// after x and y: it runs use, then reads both lengths. check (which may be
+// nil) and the expected lengths are checked at the end.
+func alone(name string, use func(l1, l2 *List), check func(l1, l2 *List) error, x, y wantItems) interleave.Scenario {
+	return interleave.Scenario{
+		Name: name,
+		Setup: func(r *interleave.Run) {
+			l1, l2 := NewList(x.name, x.before), NewList(y.name, y.before)
+			end := newFinishLine(1, l1, l2)
+			r.Go("A", func() { use(l1, l2); end.cross() })
+			r.Finally(func() error {
+				var broken []error
+				if check != nil {
+					broken = append(broken, check(l1, l2))
+				}
+				broken = append(broken, end.check(x, y))
+				return errors.Join(broken...)
+			})
+		},
+	}
+}
+
+// explainAlone describes a failed run of one goroutine: there a deadlock can
+// only be a lock that was never released, or one taken twice.
+func explainAlone(f *interleave.Failure, otherwise string) func() string {
+	return func() string {
+		if f != nil && f.Kind == interleave.Deadlock {
+			return "deadlock with a single goroutine: it waits for a lock that nobody will ever release. A lock was taken " +
+				"and not released on every path (look at the early return for an empty list), or the same mutex is " +
+				"locked twice. Next: HINTS.md, hint 3."
+		}
+		return otherwise + " Next: HINTS.md, hint 1."
+	}
+}
+
+// nextStep is a scheduling point between two calls of a scenario's
+// goroutine. Without it, a goroutine that unlocks a mutex and locks it again
+// at once would race a woken waiter for it, and the run would depend on the
+// Go runtime rather than on the schedule.
+func nextStep() { interleave.Point("next call") }
+
+// wantItems is a list's name, its count when created and its count expected
+// at the end of a scenario.
+type wantItems struct {
+	name          string
+	before, after int
+}
+
+// finishLine lets the last goroutine of a scenario to finish read every
+// list's length. It does so under the scheduler, so a lock that was never
+// released shows up as a deadlock in the trace instead of hanging the suite.
+type finishLine struct {
+	left  atomic.Int32
+	lists []*List
+	lens  []int // what the last goroutine read, in the order of lists
+}
+
+func newFinishLine(goroutines int, lists ...*List) *finishLine {
+	f := &finishLine{lists: lists}
+	f.left.Store(int32(goroutines))
+	return f
+}
+
+// cross marks the calling goroutine as finished; the last one reads the
+// lengths.
+func (f *finishLine) cross() {
+	if f.left.Add(-1) == 0 {
+		for _, l := range f.lists {
+			f.lens = append(f.lens, l.Len())
+		}
+	}
+}
+
+// check compares the lengths read at the end with want (in the order of the
+// lists), saying first whether items were lost or duplicated.
+func (f *finishLine) check(want ...wantItems) error {
+	if len(f.lens) != len(want) {
+		return fmt.Errorf("the lengths were not read at the end (%d of %d)", len(f.lens), len(want))
+	}
+	var got, had, have []string
+	before, after := 0, 0
+	for i, w := range want {
+		if f.lens[i] < 0 {
+			return fmt.Errorf("%s holds %d items: a count can never be negative", w.name, f.lens[i])
+		}
+		before += w.before
+		after += f.lens[i]
+		got = append(got, fmt.Sprintf("%s %d", w.name, f.lens[i]))
+		had = append(had, fmt.Sprintf("%s %d", w.name, w.after))
+		have = append(have, fmt.Sprintf("%s %d", w.name, w.before))
+	}
+	switch {
+	case after < before:
+		return fmt.Errorf("the lists hold %s: %s in all, but there were %d (%s): an item was lost, a lost update: one goroutine's write of a count overwrote another's",
+			strings.Join(got, ", "), nItems(after), before, strings.Join(have, ", "))
+	case after > before:
+		return fmt.Errorf("the lists hold %s: %s in all, but there were %d (%s): an item was duplicated, a lost update: one goroutine's write of a count overwrote another's",
+			strings.Join(got, ", "), nItems(after), before, strings.Join(have, ", "))
+	}
+	for i, w := range want {
+		if f.lens[i] != w.after {
+			return fmt.Errorf("the lists hold %s, but after these moves they should hold %s", strings.Join(got, ", "), strings.Join(had, ", "))
+		}
+	}
+	return nil
+}
+
+// nItems says "1 item" or "n items".
+func nItems(n int) string {
+	if n == 1 {
+		return "1 item"
+	}
+	return fmt.Sprintf("%d items", n)
+}
+
+// listCount is a list's name and the length read from it.
+type listCount struct {
+	Name string
+	N    int
+}
+
+// HaveItems succeeds for a listCount of n items.
+func HaveItems(n int) types.GomegaMatcher {
+	return gcustom.MakeMatcher(func(c listCount) (bool, error) {
+		return c.N == n, nil
+	}).WithTemplate("{{.Actual.Name}} holds {{.Actual.N}} items, but the items moved in and out of it leave {{.Data}}", n)
+}
+
+// ReadAndWrite succeeds for a trace that reads and writes the cell named
+// cell.
+func ReadAndWrite(cell string) types.GomegaMatcher {
+	return gcustom.MakeMatcher(func(t interleave.Trace) (bool, error) {
+		read, wrote := false, false
+		for _, e := range t {
+			if e.Cell == cell {
+				read = read || e.Kind == interleave.Read
+				wrote = wrote || e.Kind == interleave.Write
+			}
+		}
+		return read && wrote, nil
+	}).WithTemplate("the trace shows no read and write of {{.Data}}:\n{{.Actual.String}}", cell)
+}
