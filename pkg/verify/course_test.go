@@ -34,13 +34,12 @@ type run struct {
 // relative to the lesson) and returns its exit code and combined output.
 // A binary that hangs is stopped by its own -test.timeout and then by ours.
 func runBinary(bin, dir string, env ...string) run {
-	var out bytes.Buffer
 	cmd := exec.Command(bin, "-test.timeout=2m", "-ginkgo.no-color")
 	cmd.Dir = dir
 	// The race runtime sleeps a second at exit by default, to let other
 	// goroutines' reports come out; these binaries report before exiting.
 	cmd.Env = append(append(os.Environ(), "GORACE=atexit_sleep_ms=0"), env...)
-	session, err := gexec.Start(cmd, &out, &out)
+	session, err := gexec.Start(cmd, nil, nil)
 	if err != nil {
 		return run{code: -1, out: err.Error()}
 	}
@@ -49,9 +48,15 @@ func runBinary(bin, dir string, env ...string) run {
 	case <-time.After(3 * time.Minute):
 		session.Kill()
 		<-session.Exited
-		return run{code: -1, out: out.String() + "\n(killed after 3m)"}
+		return run{code: -1, out: output(session) + "\n(killed after 3m)"}
 	}
-	return run{code: session.ExitCode(), out: out.String()}
+	return run{code: session.ExitCode(), out: output(session)}
+}
+
+// output is what the binary printed: its standard output, then its
+// standard error (where the race detector reports).
+func output(s *gexec.Session) string {
+	return string(s.Out.Contents()) + string(s.Err.Contents())
 }
 
 // repeat runs the binary runsEach times at each GOMAXPROCS, two at a time,
