@@ -5,7 +5,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -28,11 +27,6 @@ const (
 	// free.
 	doubleFreeSchedule = "A*3 B*3 A B A B"
 )
-
-// hangBound stops a spec that waits on code which never returns (a lock left
-// locked, or locked twice by one goroutine). It only turns a hang into a
-// failure with a message; it never decides whether correct code passes.
-const hangBound = 10 * time.Second
 
 var _ = Describe("Object", Ordered, ContinueOnFailure, func() {
 	// The hammer at the end runs the code without the scheduler, where a
@@ -97,23 +91,16 @@ var _ = Describe("Object", Ordered, ContinueOnFailure, func() {
 				foo.DecRef()
 			})
 			Expect(res).To(interleavetest.Pass(), why(res.Failure, "one goroutine taking and dropping references in turn must simply work."))
-			var reads int
-			var writes []int
-			var frees int
+			Expect(res.Trace).To(interleavetest.ShowUpdatesOf("foo.refcount", 2, 1, 0),
+				"IncRef, DecRef, DecRef must each read foo.refcount and write the new count back once (2, 1, 0): "+
+					"keep the count in its interleave.Int so the scheduler can see each read and write "+
+					"(a plain int or an atomic would hide the race from the specs, not remove it).")
+			frees := 0
 			for _, e := range res.Trace {
-				switch {
-				case e.Kind == interleave.Read && e.Cell == "foo.refcount":
-					reads++
-				case e.Kind == interleave.Write && e.Cell == "foo.refcount":
-					writes = append(writes, e.Value)
-				case e.Kind == interleave.Label && e.Label == "frees foo":
+				if e.Kind == interleave.Label && e.Label == "frees foo" {
 					frees++
 				}
 			}
-			const keep = "keep the count in its interleave.Int so the scheduler can see each read and write " +
-				"(a plain int or an atomic would hide the race from the specs, not remove it)."
-			Expect(reads).To(BeNumerically(">=", 3), "IncRef, DecRef, DecRef must each read foo.refcount: "+keep+"\n"+res.Trace.String())
-			Expect(writes).To(Equal([]int{2, 1, 0}), "IncRef, DecRef, DecRef must each write the new count to foo.refcount once (2, 1, 0): "+keep+"\n"+res.Trace.String())
 			Expect(frees).To(Equal(1), "the object must be freed exactly once, by the DecRef that drops the last reference.\n"+res.Trace.String())
 		})
 	})
@@ -155,10 +142,8 @@ var _ = Describe("Object", Ordered, ContinueOnFailure, func() {
 			}
 			const goroutines, rounds = 8, 200
 			foo := NewObject("foo")
-			done := make(chan struct{})
-			go func() {
+			if !interleavetest.Returns(func() {
 				defer GinkgoRecover()
-				defer close(done)
 				var wg sync.WaitGroup
 				for range goroutines {
 					foo.IncRef() // handed to the goroutine, which drops it when done
@@ -179,12 +164,9 @@ var _ = Describe("Object", Ordered, ContinueOnFailure, func() {
 				foo.DecRef()
 				Expect(foo).To(HaveRefCount(0), "the owner dropped the last reference.")
 				Expect(foo).To(BeFreed(), "leak: the owner dropped the last reference, so foo must be freed.")
-			}()
-			select {
-			case <-done:
-			case <-time.After(hangBound):
+			}) {
 				Fail(fmt.Sprintf("the goroutines did not finish within %v: they probably deadlocked "+
-					"(a lock that is never unlocked on some path, or locked twice by one goroutine).", hangBound))
+					"(a lock that is never unlocked on some path, or locked twice by one goroutine).", interleavetest.HangBound))
 			}
 		})
 	})
@@ -286,33 +268,30 @@ func allDropped(foo *Object) error {
 }
 
 // hung is set once a call did not return, so later calls fail at once
-// instead of each waiting out hangBound.
+// instead of each waiting out interleavetest.HangBound.
 var hung atomic.Bool
 
-// returns calls f on a goroutine of its own and waits for it, so that a
-// method stuck on a lock nobody will unlock fails the spec instead of hanging
-// the suite. The bound only stops hangs.
+// returns calls f through interleavetest.Returns, so that a method stuck on
+// a lock nobody will unlock fails the spec instead of hanging the suite, and
+// reports a panic in f as an error. The bound only stops hangs.
 func returns(call string, f func()) error {
 	if hung.Load() {
 		return fmt.Errorf("%s was not called: an earlier call never returned, so foo's lock is probably still held (see the first failure)", call)
 	}
-	done := make(chan any, 1)
-	go func() {
-		defer func() { done <- recover() }()
+	var p any
+	if !interleavetest.Returns(func() {
+		defer func() { p = recover() }()
 		f()
-	}()
-	select {
-	case p := <-done:
-		if p != nil {
-			return fmt.Errorf("%s panicked: %v", call, p)
-		}
-		return nil
-	case <-time.After(hangBound):
+	}) {
 		hung.Store(true)
 		return fmt.Errorf("%s did not return within %v: it probably waits for a lock that some path through IncRef or DecRef "+
 			"left locked (defer o.mu.Unlock() unlocks on every path), or that the same goroutine already holds (sync.Mutex is not reentrant)",
-			call, hangBound)
+			call, interleavetest.HangBound)
 	}
+	if p != nil {
+		return fmt.Errorf("%s panicked: %v", call, p)
+	}
+	return nil
 }
 
 // alone runs body as the only goroutine of a controlled run, so a method

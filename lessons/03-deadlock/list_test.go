@@ -6,7 +6,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -36,7 +35,7 @@ var _ = Describe("Lists that each have their own lock", Ordered, func() {
 			Expect(err).NotTo(HaveOccurred())
 			Expect(res).To(interleavetest.Pass(), explainAlone(res.Failure, "Move must take exactly one item off src and append exactly one to dst, and say so by returning true."))
 			for _, cell := range []string{"foo.items", "bar.items"} {
-				Expect(res.Trace).To(ReadAndWrite(cell), "keep the count in its interleave.Int so the scheduler can see each read and write: "+
+				Expect(res.Trace).To(interleavetest.ShowUpdatesOf(cell), "keep the count in its interleave.Int so the scheduler can see each read and write: "+
 					"a plain int or an atomic hides the interleavings this lesson is about. Next: HINTS.md, hint 1.")
 			}
 		})
@@ -232,21 +231,16 @@ var _ = Describe("Lists that each have their own lock", Ordered, func() {
 			}
 			// The watchdog only stops a hang: correct code finishes in a
 			// fraction of a second.
-			done := make(chan []listCount, 1)
-			go func() {
+			var counts []listCount
+			if !interleavetest.Returns(func() {
 				wg.Wait()
-				var counts []listCount
 				for _, l := range lists {
 					counts = append(counts, listCount{l.Name(), l.Len()})
 				}
-				done <- counts
-			}()
-			var counts []listCount
-			select {
-			case counts = <-done:
-			case <-time.After(10 * time.Second):
-				Fail("deadlock: the hammer's goroutines did not finish within 10 s, so they probably deadlocked: " +
-					"two Moves took the same two locks in opposite orders, or a lock was not released on every path. Next: HINTS.md, hint 2.")
+			}) {
+				Fail(fmt.Sprintf("deadlock: the hammer's goroutines did not finish within %g s, so they probably deadlocked: "+
+					"two Moves took the same two locks in opposite orders, or a lock was not released on every path. Next: HINTS.md, hint 2.",
+					interleavetest.HangBound.Seconds()))
 			}
 			Expect(badReads.Load()).To(BeZero(), "Len returned a count below 0 or above %d while items were moving: a count was read without the lock that guards it.", total)
 			for i, c := range counts {
@@ -513,19 +507,4 @@ func HaveItems(n int) types.GomegaMatcher {
 	return gcustom.MakeMatcher(func(c listCount) (bool, error) {
 		return c.N == n, nil
 	}).WithTemplate("{{.Actual.Name}} holds {{.Actual.N}} items, but the items moved in and out of it leave {{.Data}}", n)
-}
-
-// ReadAndWrite succeeds for a trace that reads and writes the cell named
-// cell.
-func ReadAndWrite(cell string) types.GomegaMatcher {
-	return gcustom.MakeMatcher(func(t interleave.Trace) (bool, error) {
-		read, wrote := false, false
-		for _, e := range t {
-			if e.Cell == cell {
-				read = read || e.Kind == interleave.Read
-				wrote = wrote || e.Kind == interleave.Write
-			}
-		}
-		return read && wrote, nil
-	}).WithTemplate("the trace shows no read and write of {{.Data}}:\n{{.Actual.String}}", cell)
 }

@@ -4,10 +4,8 @@ import (
 	"fmt"
 	"reflect"
 	"runtime"
-	"slices"
 	"strings"
 	"sync"
-	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -78,7 +76,7 @@ var _ = Describe("Object", Ordered, func() {
 			})
 			Expect(err).NotTo(HaveOccurred())
 			Expect(res).To(interleavetest.Pass(), "IncRef then DecRef, with nobody else around, should leave foo's count at 1.")
-			Expect(res.Trace).To(ShowUpdatesOf("foo.refcount", 2, 1),
+			Expect(res.Trace).To(interleavetest.ShowUpdatesOf("foo.refcount", 2, 1),
 				"keep the count in its interleave.Int so the scheduler can see each read and write: "+
 					"IncRef and DecRef must Get and Set o.refcount. A plain int or an atomic hides the "+
 					"lost update from these specs instead of fixing it; the fix is a lock around Get and Set. Next: HINTS.md, hint 2.")
@@ -128,14 +126,10 @@ var _ = Describe("Object", Ordered, func() {
 					}
 				}()
 			}
-			finished := make(chan struct{})
-			go func() { wg.Wait(); close(finished) }()
-			select {
-			case <-finished:
-			case <-time.After(10 * time.Second):
-				// This bound only stops a hang; a correct fix finishes in milliseconds.
-				Fail("the goroutines did not finish within 10 s: IncRef or DecRef probably deadlocked " +
-					"(a Lock without its Unlock?). Next: HINTS.md, hint 3.")
+			// The bound only stops a hang; a correct fix finishes in milliseconds.
+			if !interleavetest.Returns(wg.Wait) {
+				Fail(fmt.Sprintf("the goroutines did not finish within %g s: IncRef or DecRef probably deadlocked "+
+					"(a Lock without its Unlock?). Next: HINTS.md, hint 3.", interleavetest.HangBound.Seconds()))
 			}
 			Expect(foo).To(HaveRefCount(1), fmt.Sprintf(
 				"lost update: %d goroutines each took and dropped %d references, so only the owner's should be left. Next: HINTS.md, hint 1.",
@@ -207,20 +201,16 @@ func stillHeldBy(o *Object, want int, holders string) error {
 	return nil
 }
 
-// countOf calls o.RefCount from a goroutine of its own and gives up after
-// 10 s, so that a mutex left locked fails the spec instead of hanging the
-// suite. A correct RefCount returns in microseconds: the bound only stops
-// hangs.
+// countOf calls o.RefCount through interleavetest.Returns, so that a mutex
+// left locked fails the spec instead of hanging the suite. A correct
+// RefCount returns in microseconds: the bound only stops hangs.
 func countOf(o *Object) (int, error) {
-	got := make(chan int, 1)
-	go func() { got <- o.RefCount() }()
-	select {
-	case n := <-got:
-		return n, nil
-	case <-time.After(10 * time.Second):
-		return 0, fmt.Errorf("RefCount did not return within 10 s although no other goroutine was running: " +
-			"it probably waits for a lock that was never unlocked (a Lock without its Unlock?)")
+	var n int
+	if !interleavetest.Returns(func() { n = o.RefCount() }) {
+		return 0, fmt.Errorf("RefCount did not return within %g s although no other goroutine was running: "+
+			"it probably waits for a lock that was never unlocked (a Lock without its Unlock?)", interleavetest.HangBound.Seconds())
 	}
+	return n, nil
 }
 
 // HaveRefCount succeeds when an *Object's RefCount is n.
@@ -231,37 +221,6 @@ func HaveRefCount(n int) types.GomegaMatcher {
 		counts.Got, err = countOf(o)
 		return counts.Got == n, err
 	}).WithTemplate("Expected {{.Actual.Name}}'s refcount {{.To}} be {{.Data.Want}}, but it is {{.Data.Got}}", counts)
-}
-
-// ShowUpdatesOf succeeds when a trace shows the named cell being read and
-// then written, with the writes storing exactly the given values in order.
-func ShowUpdatesOf(cell string, writes ...int) types.GomegaMatcher {
-	type want struct {
-		Cell   string
-		Writes []int
-	}
-	return gcustom.MakeMatcher(func(t interleave.Trace) (bool, error) {
-		var got []int
-		readSinceWrite := false
-		for _, e := range t {
-			if e.Cell != cell {
-				continue
-			}
-			switch e.Kind {
-			case interleave.Read:
-				readSinceWrite = true
-			case interleave.Write:
-				if !readSinceWrite {
-					return false, nil
-				}
-				got = append(got, e.Value)
-				readSinceWrite = false
-			}
-		}
-		return slices.Equal(got, writes), nil
-	}).WithTemplate("Expected the scheduler to see {{.Data.Cell}} read and then written {{.Data.Writes}}, but the trace is:\n"+
-		"{{with .Actual.String}}{{.}}{{else}}  (empty: no read or write of {{$.Data.Cell}} went through the scheduler){{end}}",
-		want{cell, writes})
 }
 
 // explain says, in a learner's words, what went wrong in a failed run: which

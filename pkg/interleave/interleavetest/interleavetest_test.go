@@ -1,0 +1,96 @@
+package interleavetest_test
+
+import (
+	"sync"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/racekit/racekit/pkg/interleave"
+	"github.com/racekit/racekit/pkg/interleave/interleavetest"
+)
+
+// read and write are the trace events of goroutine A reading or writing the
+// cell hits.
+func read(v int) interleave.Event {
+	return interleave.Event{G: "A", Kind: interleave.Read, Cell: "hits", Value: v}
+}
+
+func write(v int) interleave.Event {
+	return interleave.Event{G: "A", Kind: interleave.Write, Cell: "hits", Value: v}
+}
+
+var _ = Describe("ShowUpdatesOf", func() {
+	When("given the values written", func() {
+		It("succeeds when every write follows a read and the writes are those values, in order", func() {
+			t := interleave.Trace{read(0), write(1), read(1), read(1), write(2)}
+			Expect(t).To(interleavetest.ShowUpdatesOf("hits", 1, 2), "two read-then-write updates, storing 1 and then 2")
+			Expect(t).NotTo(interleavetest.ShowUpdatesOf("hits", 2, 1), "the writes must come in the order given")
+			Expect(t).NotTo(interleavetest.ShowUpdatesOf("hits", 1), "every write counts, not just the first ones")
+		})
+
+		It("fails on a write that no read of the cell came before", func() {
+			t := interleave.Trace{read(0), write(1), write(2)}
+			Expect(t).NotTo(interleavetest.ShowUpdatesOf("hits", 1, 2), "the second write was not read first: it is not an update")
+		})
+
+		It("looks only at the cell named", func() {
+			other := interleave.Event{G: "B", Kind: interleave.Write, Cell: "misses", Value: 7}
+			Expect(interleave.Trace{read(0), other, write(1)}).To(interleavetest.ShowUpdatesOf("hits", 1),
+				"a write of another cell neither breaks nor counts as an update of hits")
+		})
+	})
+
+	When("given no values", func() {
+		It("succeeds when the cell is read and later written", func() {
+			Expect(interleave.Trace{write(5), read(5), write(6)}).To(interleavetest.ShowUpdatesOf("hits"),
+				"one read followed by a write is enough")
+		})
+
+		It("fails when the cell is only read, or only written before it is read", func() {
+			Expect(interleave.Trace{read(0), read(0)}).NotTo(interleavetest.ShowUpdatesOf("hits"), "no write")
+			Expect(interleave.Trace{write(1), read(1)}).NotTo(interleavetest.ShowUpdatesOf("hits"), "no write after the read")
+		})
+	})
+
+	It("prints the trace when it fails, or says that the trace is empty", func() {
+		m := interleavetest.ShowUpdatesOf("hits", 1)
+		t := interleave.Trace{read(0)}
+		Expect(m.Match(t)).To(BeFalse())
+		Expect(m.FailureMessage(t)).To(Equal("Expected the scheduler to see hits read and then written [1], but the trace is:\n" + t.String()))
+
+		m = interleavetest.ShowUpdatesOf("hits")
+		Expect(m.Match(interleave.Trace{})).To(BeFalse())
+		Expect(m.FailureMessage(interleave.Trace{})).To(Equal("Expected the scheduler to see hits read and then written, but the trace is:\n" +
+			"  (empty: no read or write of hits went through the scheduler)"))
+	})
+})
+
+var _ = Describe("Returns", func() {
+	It("reports true once f returns, and the caller sees what f wrote", func() {
+		n := 0
+		Expect(interleavetest.Returns(func() { n = 42 })).To(BeTrue(), "f returns at once")
+		Expect(n).To(Equal(42), "f's return is synchronized before Returns returns true")
+	})
+
+	It("reports false when f does not return within the bound, and leaves f's goroutine behind", func() {
+		var mu sync.Mutex
+		mu.Lock()
+		returned := make(chan struct{})
+		start := time.Now()
+		Expect(interleavetest.ReturnsWithin(20*time.Millisecond, func() {
+			defer close(returned)
+			mu.Lock() // waits until the spec unlocks mu
+			mu.Unlock()
+		})).To(BeFalse(), "f waits for a lock that is still held")
+		Expect(time.Since(start)).To(BeNumerically("<", time.Second), "Returns gives up after the bound")
+		Consistently(returned, 20*time.Millisecond).ShouldNot(BeClosed(), "f's goroutine is still waiting")
+		mu.Unlock()
+		Eventually(returned).Should(BeClosed(), "the goroutine left behind goes on once the lock is free")
+	})
+
+	It("panics on a nil func", func() {
+		Expect(func() { interleavetest.Returns(nil) }).To(PanicWith("interleavetest: Returns called with a nil func"))
+	})
+})
