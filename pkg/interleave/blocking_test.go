@@ -103,4 +103,60 @@ var _ = Describe("goroutines that block in the standard library", func() {
 			Expect(res.Failure.Message).To(MatchRegexp(`B waits in chan receive at blocking_test\.go:\d+`))
 		})
 	})
+
+	When("a goroutine is woken inside another's step and blocks again elsewhere", func() {
+		It("reports where it waits now, the same way every run", func() {
+			sc := interleave.Scenario{Name: "woken and blocked again", Setup: func(r *interleave.Run) {
+				var mu1, mu2 sync.Mutex
+				r.Go("A", func() {
+					mu1.Lock()
+					mu2.Lock()
+					interleave.Point("A holds both")
+					mu1.Unlock() // wakes B, and returns still holding mu2
+				})
+				r.Go("B", func() {
+					interleave.Point("B starts")
+					mu1.Lock()
+					mu2.Lock() // where B waits for good
+				})
+			}}
+			first, _ := interleave.Replay("A B B A", sc)
+			Expect(first.Failure).NotTo(BeNil(), "B waits for mu2, which A never releases")
+			Expect(first.Failure.Kind).To(Equal(interleave.Deadlock))
+			Expect(first.Failure.Message).To(MatchRegexp(`B waits in sync\.Mutex\.Lock at blocking_test\.go:(\d+)`))
+			for range 30 {
+				again, _ := interleave.Replay("A B B A", sc)
+				Expect(again.Trace).To(Equal(first.Trace), "the re-block must be seen, and seen the same way, every run")
+				Expect(again.Failure.Message).To(Equal(first.Failure.Message))
+			}
+			var blocks []int
+			for _, e := range first.Trace {
+				if e.Kind == interleave.Block {
+					blocks = append(blocks, e.At.Line)
+				}
+			}
+			Expect(blocks).To(HaveLen(2), "B blocks twice: at mu1.Lock, then at mu2.Lock:\n"+first.Trace.String())
+			Expect(blocks[1]).To(Equal(blocks[0]+1), "the second Block event is at mu2.Lock, the line after mu1.Lock")
+		})
+	})
+
+	When("the run stops a goroutine that recovers panics", func() {
+		It("still stops it: a stop cannot be recovered", func() {
+			res, _ := interleave.Replay("A B", interleave.Scenario{Name: "recovering worker", Setup: func(r *interleave.Run) {
+				c := interleave.NewInt("c", 0)
+				r.Go("A", func() {
+					for done := false; !done; {
+						func() {
+							defer func() { _ = recover() }() // an eval loop turning panics into errors
+							done = c.Get() >= 10
+						}()
+					}
+				})
+				r.Go("B", func() { panic("B breaks") })
+			}})
+			Expect(res.Failure).NotTo(BeNil(), "B's panic fails the run")
+			Expect(res.Failure.Kind).To(Equal(interleave.Panicked))
+			Expect(res.Failure.Message).To(ContainSubstring("B breaks"))
+		})
+	})
 })

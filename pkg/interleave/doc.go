@@ -22,6 +22,16 @@
 // back to the scheduler within [Options.StepTimeout] is reported, not waited
 // on forever.
 //
+// Two things inside one step are decided by the Go runtime, not by the
+// schedule, and can make the same schedule give different traces: a mutex
+// that one goroutine unlocks and locks again while another waits for it
+// (after a waiter has waited a millisecond, sync.Mutex hands the lock over
+// directly), and a wait with a timeout (a select on time.After, a ticker),
+// which a goroutine dump shows as blocked although its timer will wake it.
+// Runs execute with GOMAXPROCS set to 1 (restored afterwards), which makes
+// the first rare; timed waits belong under testing/synctest. Explore counts
+// the runs that could not follow their plan in Report.Diverged.
+//
 // Outside a run, cells are plain memory with no synchronisation of their own,
 // so free-running goroutines that use them without locks are reported by
 // `go test -race`. Inside a run the scheduler's own hand-offs are

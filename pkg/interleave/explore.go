@@ -21,10 +21,11 @@ type Report struct {
 	// Preemptions is the number of preemptions in the failing schedule.
 	Preemptions int
 	// Diverged counts the runs that could not follow their planned first
-	// steps: inside a step, the Go runtime, not the scheduler, decided which
-	// of two goroutines got a lock (one unlocked and re-locked it while the
-	// other was waiting). Such a run is still a real interleaving and is
-	// checked like any other, but the exploration may have missed schedules.
+	// steps, because something the scheduler does not control decided
+	// between goroutines inside a step: a mutex handed over inside one
+	// goroutine's step, a select with several ready cases, a timer. Such a
+	// run is still a real interleaving and is checked like any other, but
+	// the exploration may have missed schedules, so it is not Exhaustive.
 	Diverged int
 }
 
@@ -44,7 +45,7 @@ func (r *Report) String() string {
 func (r *Report) Coverage() string {
 	n := fmt.Sprintf("explored %d %s", r.Schedules, plural(r.Schedules, "schedule"))
 	if r.Diverged > 0 {
-		n += fmt.Sprintf(" (%d could not follow their planned steps, because the Go runtime decided a lock hand-off inside a step)", r.Diverged)
+		n += fmt.Sprintf(" (%d could not follow their planned steps: something outside the scheduler, such as a mutex handed over inside a step, chose between goroutines)", r.Diverged)
 	}
 	switch {
 	case r.Exhaustive:
@@ -69,10 +70,11 @@ func plural(n int, word string) string {
 // depth-first within a bound, and stops at the first failure or after
 // Options.MaxSchedules schedules. Each schedule is run exactly once.
 //
-// The scenario must be deterministic for a given schedule: Setup builds
+// The scenario should be deterministic for a given schedule: Setup builds
 // fresh state, and the goroutines share state only through cells, points
-// and synchronisation. A scenario that does not repeat itself is reported as
-// a Nondeterministic failure.
+// and synchronisation. A run that cannot follow its planned steps is counted
+// in Report.Diverged, goes on without preemptions, and is checked like any
+// other run.
 func Explore(sc Scenario, opts ...Options) *Report {
 	o := Options{}
 	if len(opts) > 0 {
@@ -130,7 +132,7 @@ func Explore(sc Scenario, opts ...Options) *Report {
 		}
 		rep.Covered = bound
 		if !pruned && !slices.ContainsFunc(queues[bound+1:], func(q []prefix) bool { return len(q) > 0 }) {
-			rep.Exhaustive = true
+			rep.Exhaustive = rep.Diverged == 0
 			return rep
 		}
 	}

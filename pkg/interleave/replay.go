@@ -231,6 +231,10 @@ func Replay(schedule string, sc Scenario, opts ...Options) (*Result, error) {
 	if diverged > 1 {
 		notes = append(notes, fmt.Sprintf("%d later %s of the schedule could not be followed either", diverged-1, plural(diverged-1, "step")))
 	}
+	if left := len(want) - len(res.Schedule); left > 0 && res.Failure == nil {
+		notes = append(notes, fmt.Sprintf("the run ended after %d %s; the schedule's last %d %s not needed",
+			len(res.Schedule), plural(len(res.Schedule), "step"), left, map[bool]string{true: "was", false: "were"}[left == 1]))
+	}
 	res.Notes = notes
 	return res, nil
 }

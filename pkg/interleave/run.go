@@ -1,7 +1,6 @@
 package interleave
 
 import (
-	"errors"
 	"fmt"
 	"runtime"
 	"runtime/metrics"
@@ -119,9 +118,6 @@ type panicInfo struct {
 	at    Frame
 }
 
-// errStopped is the value a stopped goroutine unwinds with.
-var errStopped = errors.New("interleave: goroutine stopped after the run ended")
-
 // Go starts fn in a new goroutine named name, paused before its first
 // statement. Names must be unique within a run; short names ("A", "B") keep
 // schedules readable.
@@ -164,7 +160,7 @@ func (g *goroutine) main(fn func()) {
 	defer func() {
 		p := recover()
 		r.mu.Lock()
-		if p != nil && p != errStopped && !normal {
+		if p != nil && !normal {
 			g.panicked = &panicInfo{value: p, at: panicFrame()}
 			r.trace = append(r.trace, Event{Step: r.step, G: g.name, Kind: Panic, Label: fmt.Sprint(p), At: g.panicked.at})
 		}
@@ -211,7 +207,10 @@ func (g *goroutine) pause() {
 	r.mu.Unlock()
 	r.notify()
 	if !<-g.resume {
-		panic(errStopped)
+		// A stop unwinds the goroutine, running its deferred calls (a
+		// deferred Unlock, say); unlike a panic, code under test cannot
+		// recover it.
+		runtime.Goexit()
 	}
 }
 
@@ -253,17 +252,6 @@ func (r *Run) settle() error {
 		r.mu.Unlock()
 		if len(run) == 0 && len(blk) == 0 {
 			return nil
-		}
-		if len(run) == 0 && nothingRunnable() {
-			// Only this goroutine runs (on the one processor of the run)
-			// and none waits to: nothing was woken, nothing can wake.
-			r.mu.Lock()
-			still := r.moves == moves
-			r.mu.Unlock()
-			if still {
-				return nil
-			}
-			continue
 		}
 		if len(run) > 0 {
 			select {
@@ -308,29 +296,30 @@ func (r *Run) settle() error {
 			want[g.goid] = true
 		}
 		stacks := dump(want)
-		settled := true
 		r.mu.Lock()
 		for _, g := range r.gs {
 			st, ok := stacks[g.goid]
 			isBlocked := ok && blockingStates[st.state] && !st.inSelf
-			if (g.state == running || g.state == blocked) && isBlocked && (st.state != g.wait || st.at != g.waitAt) {
+			if g.state != running && g.state != blocked {
+				continue // paused or done since the dump: its own report wins
+			}
+			if isBlocked && (st.state != g.wait || st.at != g.waitAt) {
 				// A new wait, or the same goroutine woken and blocked
 				// somewhere else between two dumps: either way one event.
 				g.wait, g.waitAt = st.state, st.at
 				r.trace = append(r.trace, Event{Step: r.step, G: g.name, Kind: Block, Label: st.state, At: st.at})
 			}
-			switch {
-			case isBlocked:
+			if isBlocked {
 				g.state = blocked
-			case g.state == blocked:
+			} else {
 				g.state = running
 			}
+		}
+		settled := r.moves == moves
+		for _, g := range r.gs {
 			if g.state == running {
 				settled = false
 			}
-		}
-		if r.moves != moves {
-			settled = false
 		}
 		r.mu.Unlock()
 		if settled {
@@ -365,8 +354,9 @@ func (r *Run) timeout(run []*goroutine, stacks map[uint64]gstack) error {
 var runnable = []metrics.Sample{{Name: "/sched/goroutines/runnable:goroutines"}}
 
 // nothingRunnable reports whether no goroutine in the process waits for a
-// processor. Called by the run's driver on the run's only processor, it
-// means no goroutine was woken and not yet run. It errs towards false.
+// processor: called by the run's driver on the run's only processor, it
+// means every goroutine it let go has parked (or is outside Go). It errs
+// towards false.
 func nothingRunnable() bool {
 	metrics.Read(runnable)
 	return runnable[0].Value.Kind() == metrics.KindUint64 && runnable[0].Value.Uint64() == 0
@@ -399,10 +389,11 @@ func (r *Run) grant(g *goroutine) {
 }
 
 // stopAll stops every paused goroutine, lets the ones it wakes reach a
-// point, and stops those too; goroutines blocked for good are left behind.
-// After a stuck step it does not wait again for the stuck goroutine.
+// point, and stops those too, for a bounded number of rounds; goroutines
+// blocked for good, or that keep coming back, are left behind. After a
+// stuck step it does not wait again for the stuck goroutine.
 func (r *Run) stopAll(stuck bool) {
-	for {
+	for range 100 {
 		if !stuck && r.settle() != nil {
 			return
 		}
