@@ -194,9 +194,12 @@ var _ = Describe("the course", func() {
 				}
 			})
 
-			It("fails on the starter for the reason the lesson teaches", func() {
+			It("fails on the starter for the reason the lesson teaches, as its README shows", func() {
 				r := runBinary(starterRace, lessonDir)
 				Expect(verify.FailsForItsReason(l, r.code, r.out)).To(Succeed())
+				readme, err := os.ReadFile(filepath.Join(lessonDir, "README.md"))
+				Expect(err).NotTo(HaveOccurred())
+				Expect(verify.ShowsRealOutput(string(readme), r.out)).To(Succeed(), "a lesson's README pastes the real failing output")
 			})
 
 			for _, c := range []struct {

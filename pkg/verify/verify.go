@@ -58,6 +58,37 @@ func FailsForItsReason(l course.Lesson, exitCode int, output string) error {
 	return nil
 }
 
+var (
+	fence     = regexp.MustCompile("(?s)```[a-z]*\n(.*?)```")
+	traceLine = regexp.MustCompile(`(?m)^\s+\d+\. \S+\s{2,}\S.*$`)
+	spaces    = regexp.MustCompile(`\s+`)
+)
+
+// ShowsRealOutput checks that every numbered trace line quoted in a
+// lesson's README (inside a fenced block) appears in the output of a run of
+// its starter, so that the README shows what the learner will really see.
+// Whitespace is compared loosely.
+func ShowsRealOutput(readme, output string) error {
+	out := spaces.ReplaceAllString(output, " ")
+	var missing []string
+	quoted := 0
+	for _, block := range fence.FindAllStringSubmatch(readme, -1) {
+		for _, line := range traceLine.FindAllString(block[1], -1) {
+			quoted++
+			if l := strings.TrimSpace(spaces.ReplaceAllString(line, " ")); !strings.Contains(out, l) {
+				missing = append(missing, l)
+			}
+		}
+	}
+	if quoted == 0 {
+		return errors.New("the README quotes no numbered trace lines from the starter's failing output")
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("the README quotes trace lines the starter no longer prints:\n  %s", strings.Join(missing, "\n  "))
+	}
+	return nil
+}
+
 // Passed checks that a run of a lesson's specs passed for real: exit status
 // zero, Ginkgo ran every spec it found and no data race was reported.
 func Passed(exitCode int, output string) error {

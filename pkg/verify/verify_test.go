@@ -87,3 +87,19 @@ var _ = Describe("course.Find", func() {
 		Expect(err).To(MatchError(ContainSubstring(`course: no lesson "lost-updates"; the lessons are: 1 or lost-update, 2 or premature-free`)))
 	})
 })
+
+var _ = Describe("ShowsRealOutput", func() {
+	readme := "# Lesson\n\nProse with a list:\n\n1. `A` starts: not a trace line\n\n```\n  1. A  IncRef  reads foo.refcount -> 1, writes 2\n  2. B  IncRef  reads foo.refcount -> 2, writes 3\n```\n"
+
+	It("accepts a README whose quoted trace lines the starter prints, whatever the spacing", func() {
+		out := "[FAILED] lost update\n    1. A  IncRef  reads foo.refcount -> 1, writes 2\n    2. B  IncRef  reads foo.refcount -> 2, writes 3\n"
+		Expect(verify.ShowsRealOutput(readme, out)).To(Succeed())
+	})
+	It("names a quoted line the starter no longer prints", func() {
+		out := "    1. A  IncRef  reads foo.refcount -> 1, writes 2\n"
+		Expect(verify.ShowsRealOutput(readme, out)).To(MatchError(ContainSubstring("2. B IncRef reads foo.refcount -> 2, writes 3")))
+	})
+	It("rejects a README that quotes no trace", func() {
+		Expect(verify.ShowsRealOutput("# Lesson\n", "")).To(MatchError(ContainSubstring("quotes no numbered trace lines")))
+	})
+})
