@@ -115,7 +115,7 @@ var _ = Describe("Replay", func() {
 			defer close(stop)
 			res, _ := interleave.Replay("A", interleave.Scenario{Name: "spins", Setup: func(r *interleave.Run) {
 				r.Go("A", func() {
-					for {
+					for { // spins on purpose, never reaching a point, until the spec ends
 						select {
 						case <-stop:
 							return

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -87,16 +88,22 @@ func repeat(bin, dir string) []run {
 	return runs
 }
 
-// compile builds the lesson's test binary, with the overlay file if given.
+// compile builds the lesson's test binary into a temporary folder, with
+// the overlay file if given. (gexec.CompileTest is deprecated for modules.)
 func compile(importPath string, race bool, overlay string) (string, error) {
-	var args []string
+	bin := filepath.Join(GinkgoT().TempDir(), path.Base(importPath)+".test")
+	args := []string{"test", "-c", "-o", bin}
 	if race {
 		args = append(args, "-race")
 	}
 	if overlay != "" {
 		args = append(args, "-overlay", overlay)
 	}
-	return gexec.CompileTest(importPath, args...)
+	out, err := exec.Command("go", append(args, importPath)...).CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("go %s: %w\n%s", strings.Join(args, " "), err, out)
+	}
+	return bin, nil
 }
 
 var root = func() string {
