@@ -31,22 +31,30 @@ func (c *Int) Name() string {
 }
 
 // Get returns the cell's value. Under a run it is a scheduling point.
-func (c *Int) Get() int {
+func (c *Int) Get() int { return c.GetAs("") }
+
+// Set stores v in the cell. Under a run it is a scheduling point.
+func (c *Int) Set(v int) { c.SetAs("", v) }
+
+// GetAs is Get, recorded in the trace as done by what (an interpreter's
+// instruction, "LOAD_GLOBAL foo") rather than by the calling function. An
+// empty what means the calling function, as for Get.
+func (c *Int) GetAs(what string) int {
 	if g := current(); g != nil {
 		g.pause()
 		v := c.v
-		g.record(Event{Kind: Read, Cell: c.Name(), Value: v})
+		g.record(Event{Kind: Read, Cell: c.Name(), Value: v, Doing: what})
 		return v
 	}
 	return c.v
 }
 
-// Set stores v in the cell. Under a run it is a scheduling point.
-func (c *Int) Set(v int) {
+// SetAs is Set, recorded in the trace as done by what; see [Int.GetAs].
+func (c *Int) SetAs(what string, v int) {
 	if g := current(); g != nil {
 		g.pause()
 		c.v = v
-		g.record(Event{Kind: Write, Cell: c.Name(), Value: v})
+		g.record(Event{Kind: Write, Cell: c.Name(), Value: v, Doing: what})
 		return
 	}
 	c.v = v
@@ -55,9 +63,18 @@ func (c *Int) Set(v int) {
 // Point is an explicit scheduling point: under a run, the calling goroutine
 // pauses there and the trace records label ("frees foo"). Outside a run, and
 // in goroutines the run did not start, it does nothing.
-func Point(label string) {
+func Point(label string) { PointAs("", label) }
+
+// PointAs is Point, recorded in the trace as done by what; see [Int.GetAs].
+func PointAs(what, label string) {
 	if g := current(); g != nil {
 		g.pause()
-		g.record(Event{Kind: Label, Label: label})
+		g.record(Event{Kind: Label, Label: label, Doing: what})
 	}
 }
+
+// InRun reports whether the calling goroutine was started by the run in
+// progress, so that its scheduling points pause it. Code that waits with a
+// timeout uses it to stand one scheduling step for the timeout, which the
+// scheduler cannot see in a goroutine dump.
+func InRun() bool { return current() != nil }

@@ -31,6 +31,9 @@ type Event struct {
 	Value int       // for Read and Write: the value read or written
 	Label string    // for Label, Block and Panic: the text
 	At    Frame     // where in the code under test
+	// Doing, when set, names what the goroutine was doing in place of the
+	// function in At: an interpreter's instruction ("LOAD_GLOBAL foo").
+	Doing string
 }
 
 // Trace is the events of one run in the order they happened.
@@ -70,7 +73,11 @@ func (t Trace) Lines() []string {
 		case Panic:
 			what = fmt.Sprintf("panics at %s: %s", e.At, e.Label)
 		}
-		rows = append(rows, row{e.G, e.At.ShortFunc(), what})
+		fn := e.Doing
+		if fn == "" {
+			fn = e.At.ShortFunc()
+		}
+		rows = append(rows, row{e.G, fn, what})
 	}
 	gw, fw, nw := 0, 0, len(fmt.Sprint(len(rows)))
 	for _, r := range rows {

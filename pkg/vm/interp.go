@@ -1,0 +1,249 @@
+package vm
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"sync"
+
+	"github.com/racekit/racekit/pkg/interleave"
+)
+
+// Checks are the debug checks an interpreter makes on every object a
+// thread touches. Specs turn them on; benchmarks leave them off.
+type Checks uint8
+
+const (
+	// CheckGIL panics when a thread touches an object without holding the
+	// interpreter lock: "vm: object foo touched by thread B without holding
+	// the GIL (thread A holds it)".
+	CheckGIL Checks = 1 << iota
+	// CheckFreed panics when a thread touches an object that was freed
+	// ("vm: foo used after it was freed") or drops a reference the object
+	// no longer has ("vm: foo freed twice"). Freed objects are not reused.
+	CheckFreed
+
+	// Debug is every check.
+	Debug = CheckGIL | CheckFreed
+)
+
+// Config configures an interpreter. The zero value is a usable
+// configuration: an interpreter named "main" with its own lock, an
+// eval-breaker check every 100 instructions, no debug checks and print
+// writing to standard output.
+type Config struct {
+	// Name names the interpreter in messages; "main" if empty.
+	Name string
+	// Lock is the interpreter lock. If nil, the interpreter uses a lock of
+	// its own that is dropped and re-taken at every eval-breaker check.
+	Lock Lock
+	// CheckInterval is how many instructions a thread runs between two
+	// eval-breaker checks; 0 means 100.
+	CheckInterval int
+	// Checks are the debug checks to make; see [Debug].
+	Checks Checks
+	// Stdout is where print writes; os.Stdout if nil.
+	Stdout io.Writer
+}
+
+// Interpreter is one interpreter: its objects, its globals, its builtins
+// and the lock its threads share. Threads of one interpreter run one at a
+// time, each holding the lock; threads of different interpreters share
+// nothing and run in parallel, like Python processes.
+//
+// Create interpreters with New. Configure one (SetGlobal, Define) before
+// its threads start; after that, its objects and globals are guarded by its
+// lock and only its threads touch them.
+type Interpreter struct {
+	name     string        // read-only
+	lock     Lock          // read-only
+	dropper  DropRequester // lock's, if it implements it; read-only
+	interval int           // read-only
+	checks   Checks        // read-only
+	stdout   io.Writer     // read-only; written to under the GIL
+	none     *Object       // immortal; read-only
+	true_    *Object       // immortal; read-only
+	false_   *Object       // immortal; read-only
+
+	mu       sync.Mutex         // guards the maps below (not the objects they hold)
+	globals  map[string]*global // name -> slot
+	builtins map[string]Builtin
+	bound    map[*Func]*bound
+	threads  int // threads created so far
+
+	holder   *Thread   // the thread the VM last saw take the lock; guarded by the GIL
+	freeInts []*Object // freed int objects for reuse; guarded by the GIL
+}
+
+// global is one global variable's slot; obj is guarded by the GIL.
+type global struct {
+	name string
+	obj  *Object
+}
+
+// bound is a function bound to one interpreter: its constants as that
+// interpreter's objects, and its globals and builtins resolved.
+type bound struct {
+	fn       *Func
+	consts   []*Object
+	globals  []*global
+	builtins []Builtin
+}
+
+// New returns an interpreter configured by c, with the builtins cpu, sleep,
+// read and print defined.
+func New(c Config) *Interpreter {
+	in := &Interpreter{
+		name:     c.Name,
+		lock:     c.Lock,
+		interval: c.CheckInterval,
+		checks:   c.Checks,
+		stdout:   c.Stdout,
+		globals:  map[string]*global{},
+		builtins: map[string]Builtin{},
+		bound:    map[*Func]*bound{},
+	}
+	if in.name == "" {
+		in.name = "main"
+	}
+	if in.lock == nil {
+		in.lock = newChanLock()
+	}
+	in.dropper, _ = in.lock.(DropRequester)
+	if in.interval <= 0 {
+		in.interval = 100
+	}
+	if in.stdout == nil {
+		in.stdout = os.Stdout
+	}
+	in.none = &Object{kind: NoneKind, immortal: true, slow: true, interp: in}
+	in.true_ = &Object{kind: BoolKind, immortal: true, slow: true, i: 1, interp: in}
+	in.false_ = &Object{kind: BoolKind, immortal: true, slow: true, interp: in}
+	for name, b := range defaultBuiltins {
+		in.builtins[name] = b
+	}
+	return in
+}
+
+// Name returns the interpreter's name.
+func (in *Interpreter) Name() string { return in.name }
+
+// Lock returns the interpreter lock.
+func (in *Interpreter) Lock() Lock { return in.lock }
+
+// Threads returns how many threads have been created in the interpreter.
+func (in *Interpreter) Threads() int {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return in.threads
+}
+
+// NewThread returns a new thread of the interpreter, named name in
+// messages and traces. It does not run anything yet: see [Thread.Call] and
+// [Thread.Start].
+func (in *Interpreter) NewThread(name string) *Thread {
+	in.mu.Lock()
+	in.threads++
+	in.mu.Unlock()
+	return &Thread{name: name, interp: in, checks: in.checks}
+}
+
+// Define makes fn the builtin called name, replacing any builtin of that
+// name. Call it before the interpreter's threads start.
+func (in *Interpreter) Define(name string, fn Builtin) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	in.builtins[name] = fn
+}
+
+// SetGlobal binds the global name to a new object named name holding v
+// (an int, string, bool, nil or *Device), and returns the object. The
+// binding holds its one reference. Its reference count is an
+// [interleave.Int] named "<name>.refcount", so under the controlled
+// scheduler every change of it is a step in the trace.
+//
+// Call it before the interpreter's threads start, or while none runs. It
+// panics on a value of another type.
+func (in *Interpreter) SetGlobal(name string, v any) *Object {
+	o := in.object(v)
+	if o.immortal {
+		o = &Object{kind: o.kind, i: o.i, interp: in}
+	}
+	o.name, o.slow = name, true
+	o.cell = interleave.NewInt(name+".refcount", 1)
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	g := in.globals[name]
+	if g == nil {
+		g = &global{name: name}
+		in.globals[name] = g
+	}
+	g.obj = o
+	return o
+}
+
+// Global returns the object the global name is bound to, or nil. Like
+// SetGlobal, call it while no thread of the interpreter runs.
+func (in *Interpreter) Global(name string) *Object {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if g := in.globals[name]; g != nil {
+		return g.obj
+	}
+	return nil
+}
+
+// object makes an object of the interpreter from a Go value, with one
+// reference. It panics on a value of another type.
+func (in *Interpreter) object(v any) *Object {
+	switch v := v.(type) {
+	case nil:
+		return in.none
+	case bool:
+		if v {
+			return in.true_
+		}
+		return in.false_
+	case int:
+		return &Object{kind: IntKind, i: v, refs: 1, interp: in}
+	case string:
+		return &Object{kind: StrKind, s: v, refs: 1, interp: in}
+	case *Device:
+		return &Object{kind: DeviceKind, dev: v, refs: 1, interp: in}
+	}
+	panic(fmt.Sprintf("vm: a %T cannot be an object of the interpreter; use an int, string, bool, nil or *vm.Device", v))
+}
+
+// bind returns f bound to the interpreter, binding it on first use.
+func (in *Interpreter) bind(p *Program, f *Func) (*bound, error) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if b := in.bound[f]; b != nil {
+		return b, nil
+	}
+	b := &bound{fn: f}
+	for _, c := range f.consts {
+		o := in.object(c)
+		if !o.immortal {
+			o.refs = 1 // held by the code
+		}
+		b.consts = append(b.consts, o)
+	}
+	for _, name := range f.globals {
+		g := in.globals[name]
+		if g == nil {
+			g = &global{name: name}
+			in.globals[name] = g
+		}
+		b.globals = append(b.globals, g)
+	}
+	for _, name := range f.builtins {
+		fn := in.builtins[name]
+		if fn == nil {
+			return nil, fmt.Errorf("vm: %s calls the builtin %s, which interpreter %s does not define", f.name, name, in.name)
+		}
+		b.builtins = append(b.builtins, fn)
+	}
+	in.bound[f] = b
+	return b, nil
+}

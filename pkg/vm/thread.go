@@ -1,0 +1,200 @@
+package vm
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/racekit/racekit/pkg/interleave"
+)
+
+// Thread is a thread of an interpreter. It runs on whichever goroutine calls
+// [Thread.Call], or on its own goroutine after [Thread.Start], holding the
+// interpreter lock while it runs bytecode.
+//
+// A Thread runs one call at a time; it is not safe for concurrent use.
+// Create threads with [Interpreter.NewThread].
+type Thread struct {
+	name   string       // read-only
+	interp *Interpreter // read-only
+	checks Checks       // the interpreter's; read-only
+	holds  bool         // whether this thread holds the lock; used by its own goroutine only
+	ran    int64        // instructions run so far; used by its own goroutine only
+
+	done   chan struct{} // closed when a Start finishes
+	result any           // written before done is closed
+	err    error         // written before done is closed
+}
+
+// Name returns the thread's name; a nil thread is "nobody".
+func (t *Thread) Name() string {
+	if t == nil {
+		return "nobody"
+	}
+	return t.name
+}
+
+// Interpreter returns the interpreter the thread belongs to.
+func (t *Thread) Interpreter() *Interpreter { return t.interp }
+
+// Instructions returns how many instructions the thread has run. Read it
+// from the thread's goroutine or after Join.
+func (t *Thread) Instructions() int64 { return t.ran }
+
+// HoldsGIL reports whether the thread holds the interpreter lock, as far as
+// the VM knows: between its acquiring the lock and its releasing it.
+func (t *Thread) HoldsGIL() bool { return t.holds }
+
+// Call runs the function fn of p on the calling goroutine and returns its
+// result as a Go value (nil, bool, int, string or *Device). It takes the
+// interpreter lock first and releases it when fn returns.
+//
+// args are Go values of those types, or objects of this interpreter; an
+// object of another interpreter is refused with an error.
+func (t *Thread) Call(p *Program, fn string, args ...any) (any, error) {
+	f := p.Func(fn)
+	if f == nil {
+		var names []string
+		for _, f := range p.funcs {
+			names = append(names, f.name)
+		}
+		return nil, fmt.Errorf("vm: program %s has no function %s (it has %s)", p.name, fn, strings.Join(names, ", "))
+	}
+	if len(args) != len(f.params) {
+		return nil, fmt.Errorf("vm: %s(%s) takes %d arguments, got %d", f.name, strings.Join(f.params, ", "), len(f.params), len(args))
+	}
+	for i, a := range args {
+		if o, ok := a.(*Object); ok && o.interp != t.interp {
+			return nil, fmt.Errorf("vm: argument %d of %s, object %s, belongs to interpreter %s; thread %s runs in interpreter %s, "+
+				"and objects cannot cross interpreters: pass a plain value (an int or a string) instead", i+1, f.name, o, o.interp.name, t.name, t.interp.name)
+		}
+	}
+	b, err := t.interp.bind(p, f)
+	if err != nil {
+		return nil, err
+	}
+	t.AcquireGIL()
+	defer func() {
+		if t.holds {
+			t.ReleaseGIL()
+		}
+	}()
+	locals := make([]*Object, len(f.locals), len(f.locals)+f.maxStack)
+	for i, a := range args {
+		if o, ok := a.(*Object); ok {
+			t.incref(o, &callInstr)
+			locals[i] = o
+		} else {
+			locals[i] = t.interp.object(a)
+		}
+	}
+	res, err := t.eval(b, locals)
+	if err != nil {
+		return nil, err
+	}
+	v := res.value()
+	t.decref(res, &returnInstr)
+	return v, nil
+}
+
+// callInstr and returnInstr stand for the VM itself in traces, for the
+// references it takes to a call's arguments and drops from its result.
+var (
+	callInstr   = instr{text: "CALL"}
+	returnInstr = instr{text: "RETURN"}
+)
+
+// Start runs Call on a new goroutine; Join waits for it.
+func (t *Thread) Start(p *Program, fn string, args ...any) {
+	t.done = make(chan struct{})
+	go func() {
+		defer close(t.done)
+		t.result, t.err = t.Call(p, fn, args...)
+	}()
+}
+
+// Join waits for the call started by Start and returns its result.
+func (t *Thread) Join() (any, error) {
+	if t.done == nil {
+		return nil, errors.New("vm: Join of thread " + t.name + ", which was not started")
+	}
+	<-t.done
+	return t.result, t.err
+}
+
+// AcquireGIL takes the interpreter lock, blocking until it is free: the
+// second half of CPython's Py_BEGIN_ALLOW_THREADS / Py_END_ALLOW_THREADS.
+// It panics if the thread already holds it.
+func (t *Thread) AcquireGIL() {
+	if t.holds {
+		panic(fmt.Sprintf("vm: thread %s acquires the GIL it already holds", t.name))
+	}
+	t.interp.lock.Acquire(t)
+	t.holds = true
+	t.interp.holder = t
+}
+
+// ReleaseGIL lets go of the interpreter lock so that other threads can run
+// while this one waits: Py_BEGIN_ALLOW_THREADS. Until AcquireGIL, the thread
+// must not touch any object (with CheckGIL, doing so panics). It panics if
+// the thread does not hold the lock, or if the lock refuses the release.
+func (t *Thread) ReleaseGIL() {
+	if !t.holds {
+		panic(fmt.Sprintf("vm: thread %s releases the GIL, which it does not hold", t.name))
+	}
+	if t.interp.holder == t {
+		t.interp.holder = nil
+	}
+	t.holds = false
+	if err := t.interp.lock.Release(t); err != nil {
+		panic(fmt.Sprintf("vm: thread %s could not release the GIL: %v", t.name, err))
+	}
+}
+
+// evalBreaker is the check a thread makes every CheckInterval instructions:
+// if the lock asks for it (or does not say), drop the lock and take it
+// again, so that a waiting thread can get it in between.
+func (t *Thread) evalBreaker(in *instr) {
+	if d := t.interp.dropper; d != nil && !d.DropRequested(t) {
+		return
+	}
+	t.ReleaseGIL()
+	interleave.PointAs(in.text, "drops the GIL")
+	t.AcquireGIL()
+}
+
+// Value returns o's value as a Go value (nil, bool, int, string or
+// *Device). Builtins use it to read their arguments; with CheckGIL it
+// panics if t does not hold the lock.
+func (t *Thread) Value(o *Object) any {
+	t.touch(o)
+	return o.value()
+}
+
+// Int returns o's value if it is an int, else an error naming its type.
+func (t *Thread) Int(o *Object) (int, error) {
+	t.touch(o)
+	if o.kind != IntKind {
+		return 0, fmt.Errorf("want an int, got %s %s", o.kind, o.repr())
+	}
+	return o.i, nil
+}
+
+// Device returns o's device if it is one, else an error naming its type.
+func (t *Thread) Device(o *Object) (*Device, error) {
+	t.touch(o)
+	if o.kind != DeviceKind {
+		return nil, fmt.Errorf("want a device, got %s %s", o.kind, o.repr())
+	}
+	return o.dev, nil
+}
+
+// NewObject returns a new object of t's interpreter holding v (an int,
+// string, bool, nil or *Device) with one reference, for a builtin to
+// return. With CheckGIL it panics if t does not hold the lock.
+func (t *Thread) NewObject(v any) *Object {
+	if t.checks&CheckGIL != 0 && t.interp.holder != t {
+		panic(fmt.Sprintf("vm: thread %s creates an object without holding the GIL", t.name))
+	}
+	return t.interp.object(v)
+}
