@@ -27,6 +27,18 @@ const (
 	opCallBuiltin
 	opPopTop
 	opReturnValue
+
+	// Superinstructions, as CPython 3.11 quickens code: each does the work
+	// of its instruction and the next one, which stays in place (so a jump
+	// to it still works) and is skipped.
+	opLoadFastLoadConst // LOAD_FAST x; LOAD_CONST c
+	opCompareJumpFalse  // COMPARE_OP op; POP_JUMP_IF_FALSE l
+	opCompareJumpTrue   // COMPARE_OP op; POP_JUMP_IF_TRUE l
+	// LOAD_FAST x; LOAD_CONST c; BINARY_OP op; STORE_FAST x, that is
+	// x = x op c: when x holds the only reference to an int, the result
+	// takes its place in the same object, as CPython 3.12's
+	// BINARY_OP_INPLACE_ADD_UNICODE does for strings.
+	opInplaceConst
 )
 
 // opInfo describes an opcode for the assembler and Dis.
@@ -101,6 +113,7 @@ type Func struct {
 	globals  []string
 	builtins []string
 	code     []instr
+	quick    []instr        // code with superinstructions; what eval runs
 	labels   map[int]string // jump targets: pc -> label
 	maxStack int
 	line     int // line of the func header
@@ -196,6 +209,9 @@ func Assemble(name, text string) (*Program, error) {
 		a.errorf(1, "no functions: a program is one or more \"func name(params)\" ... \"end\" blocks")
 	}
 	if len(a.errs) > 0 {
+		slices.SortStableFunc(a.errs, func(x, y error) int {
+			return x.(*AsmError).Line - y.(*AsmError).Line
+		})
 		return nil, errors.Join(a.errs...)
 	}
 	return a.prog, nil
@@ -287,9 +303,8 @@ func (a *assembler) startFunc(n int, sig string) {
 	name = strings.TrimSpace(name)
 	if !ok || !strings.HasSuffix(params, ")") {
 		a.errorf(n, "want \"func name(param, ...)\", got \"func %s\"", sig)
-		name, params = strings.Fields(sig + " ?")[0], ")"
-	}
-	if !isIdent(name) {
+		params = ")"
+	} else if !isIdent(name) {
 		a.errorf(n, "function name %q must be a word of letters, digits and _", name)
 	}
 	if a.prog.Func(name) != nil {
@@ -453,7 +468,47 @@ func (a *assembler) endFunc(n int) {
 		a.checkStack(f)
 	}
 	if len(a.errs) == bad {
+		f.quicken()
 		a.prog.funcs = append(a.prog.funcs, f)
+	}
+}
+
+// quicken makes f.quick: f.code with each pair of instructions that a
+// superinstruction covers fused, unless something jumps to the second one.
+func (f *Func) quicken() {
+	f.quick = slices.Clone(f.code)
+	target := func(pcs ...int) bool {
+		for _, pc := range pcs {
+			if _, ok := f.labels[pc]; ok {
+				return true
+			}
+		}
+		return false
+	}
+	for i := 0; i+1 < len(f.code); i++ {
+		if target(i + 1) {
+			continue
+		}
+		if i+3 < len(f.code) && !target(i+2, i+3) &&
+			f.code[i].op == opLoadFast && f.code[i+1].op == opLoadConst &&
+			f.code[i+2].op == opBinaryOp && f.code[i+3].op == opStoreFast &&
+			f.code[i+3].arg == f.code[i].arg {
+			f.quick[i].op = opInplaceConst
+			i += 3
+			continue
+		}
+		first, second := f.code[i].op, f.code[i+1].op
+		switch {
+		case first == opLoadFast && second == opLoadConst:
+			f.quick[i].op = opLoadFastLoadConst
+		case first == opCompareOp && second == opPopJumpIfFalse:
+			f.quick[i].op = opCompareJumpFalse
+		case first == opCompareOp && second == opPopJumpIfTrue:
+			f.quick[i].op = opCompareJumpTrue
+		default:
+			continue
+		}
+		i++
 	}
 }
 

@@ -25,7 +25,7 @@ func (e *RuntimeError) Unwrap() error { return e.Err }
 // result, a new reference. The thread holds the lock.
 func (t *Thread) eval(b *bound, locals []*Object) (*Object, error) {
 	f := b.fn
-	code := f.code
+	code := f.quick
 	stack := locals[len(locals):cap(locals)]
 	sp := 0
 	in := t.interp
@@ -34,8 +34,8 @@ func (t *Thread) eval(b *bound, locals []*Object) (*Object, error) {
 	for {
 		ins := &code[pc]
 		pc++
-		if tick--; tick == 0 {
-			t.ran += int64(in.interval)
+		if tick--; tick <= 0 {
+			t.ran += int64(in.interval - tick)
 			tick = in.interval
 			t.evalBreaker(ins)
 		}
@@ -46,6 +46,50 @@ func (t *Thread) eval(b *bound, locals []*Object) (*Object, error) {
 			t.incref(o, ins)
 			stack[sp] = o
 			sp++
+		case opInplaceConst:
+			x, c, op := locals[ins.arg], b.consts[code[pc].arg], code[pc+1].arg
+			if x != nil && !x.slow && t.checks == 0 && x.refs == 1 && x.kind == IntKind && c.kind == IntKind && op <= 2 {
+				x.i, _ = arith(op, x.i, c.i)
+				pc += 3
+				tick -= 3
+				continue
+			}
+			// Anything else runs as the four instructions it stands for.
+			fallthrough
+		case opLoadFastLoadConst:
+			o := locals[ins.arg]
+			if o == nil {
+				return t.unwind(stack[:sp], locals, nil, t.fail(f, ins, fmt.Errorf("local variable %s is read before anything was stored in it", f.locals[ins.arg])))
+			}
+			t.incref(o, ins)
+			stack[sp] = o
+			ins = &code[pc]
+			pc++
+			tick--
+			c := b.consts[ins.arg]
+			t.incref(c, ins)
+			stack[sp+1] = c
+			sp += 2
+		case opCompareJumpFalse, opCompareJumpTrue:
+			x, y := stack[sp-2], stack[sp-1]
+			if t.checks != 0 {
+				t.touch(x)
+				t.touch(y)
+			}
+			if x.kind != IntKind || y.kind != IntKind {
+				return t.unwind(stack[:sp], locals, nil, t.fail(f, ins, fmt.Errorf("unsupported operand types: %s and %s", x.kind, y.kind)))
+			}
+			cond := compare(ins.arg, x.i, y.i)
+			jumpIf := ins.op == opCompareJumpTrue
+			t.decref(x, ins)
+			t.decref(y, ins)
+			sp -= 2
+			ins = &code[pc]
+			pc++
+			tick--
+			if cond == jumpIf {
+				pc = int(ins.arg)
+			}
 		case opLoadFast:
 			o := locals[ins.arg]
 			if o == nil {

@@ -35,7 +35,8 @@ type Config struct {
 	// Name names the interpreter in messages; "main" if empty.
 	Name string
 	// Lock is the interpreter lock. If nil, the interpreter uses a lock of
-	// its own that is dropped and re-taken at every eval-breaker check.
+	// its own, which its holder drops and re-takes at an eval-breaker check
+	// when another thread waits for it.
 	Lock Lock
 	// CheckInterval is how many instructions a thread runs between two
 	// eval-breaker checks; 0 means 100.
@@ -71,8 +72,8 @@ type Interpreter struct {
 	bound    map[*Func]*bound
 	threads  int // threads created so far
 
-	holder   *Thread   // the thread the VM last saw take the lock; guarded by the GIL
-	freeInts []*Object // freed int objects for reuse; guarded by the GIL
+	holder   *Thread // the thread the VM last saw take the lock; guarded by the GIL
+	freeInts *Object // freed int objects for reuse, linked by next; guarded by the GIL
 }
 
 // global is one global variable's slot; obj is guarded by the GIL.

@@ -42,18 +42,28 @@ var ErrNotHolder = errors.New("released by a thread that does not hold it")
 
 // chanLock is the lock an interpreter uses when Config.Lock is nil: a
 // channel of capacity one (so that it works inside a testing/synctest
-// bubble) and the thread that holds it.
+// bubble) and the thread that holds it. It asks its holder to drop it at an
+// eval-breaker check only when another thread waits for it.
 type chanLock struct {
-	slot   chan struct{}          // holds a token while the lock is held
-	holder atomic.Pointer[Thread] // the holder; nil while free
+	slot    chan struct{}          // holds a token while the lock is held
+	holder  atomic.Pointer[Thread] // the holder; nil while free
+	waiters atomic.Int32           // threads blocked in Acquire
 }
 
 func newChanLock() *chanLock { return &chanLock{slot: make(chan struct{}, 1)} }
 
 func (l *chanLock) Acquire(t *Thread) {
-	l.slot <- struct{}{}
+	select {
+	case l.slot <- struct{}{}:
+	default:
+		l.waiters.Add(1)
+		l.slot <- struct{}{}
+		l.waiters.Add(-1)
+	}
 	l.holder.Store(t)
 }
+
+func (l *chanLock) DropRequested(*Thread) bool { return l.waiters.Load() > 0 }
 
 func (l *chanLock) Release(t *Thread) error {
 	if h := l.holder.Load(); h != t {

@@ -60,6 +60,7 @@ type Object struct {
 	refs     int             // the count of an unnamed object; guarded by the GIL
 	cell     *interleave.Int // the count of a named object; guarded by the GIL
 	freed    bool            // guarded by the GIL
+	next     *Object         // next on the interpreter's free list; guarded by the GIL
 	interp   *Interpreter    // the owner; read-only
 }
 
@@ -153,13 +154,11 @@ func (t *Thread) incref(o *Object, in *instr) {
 
 // decref drops a reference to o on behalf of t, freeing o at zero.
 func (t *Thread) decref(o *Object, in *instr) {
-	if !o.slow && t.checks == 0 {
-		if o.refs--; o.refs == 0 {
-			t.free(o, in)
-		}
+	if o.slow || t.checks != 0 || o.refs == 1 {
+		t.decrefSlow(o, in)
 		return
 	}
-	t.decrefSlow(o, in)
+	o.refs--
 }
 
 func (t *Thread) increfSlow(o *Object, in *instr) {
@@ -209,7 +208,8 @@ func (t *Thread) free(o *Object, in *instr) {
 	}
 	o.freed = true
 	if t.checks&CheckFreed == 0 && o.kind == IntKind && o.cell == nil {
-		t.interp.freeInts = append(t.interp.freeInts, o)
+		o.next = t.interp.freeInts
+		t.interp.freeInts = o
 	}
 }
 
@@ -234,10 +234,9 @@ func (t *Thread) touch(o *Object) {
 // newInt returns a new unnamed int object holding v, with one reference.
 func (t *Thread) newInt(v int) *Object {
 	in := t.interp
-	if n := len(in.freeInts); n > 0 {
-		o := in.freeInts[n-1]
-		in.freeInts = in.freeInts[:n-1]
-		o.i, o.refs, o.freed = v, 1, false
+	if o := in.freeInts; o != nil {
+		in.freeInts = o.next
+		o.i, o.refs, o.freed, o.next = v, 1, false, nil
 		return o
 	}
 	return &Object{kind: IntKind, i: v, refs: 1, interp: in}

@@ -1,0 +1,124 @@
+package vm_test
+
+import (
+	"fmt"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/racekit/racekit/pkg/vm"
+)
+
+// count is the seeds' COUNT: the notebook times countdown(5_000_000).
+const count = 5_000_000
+
+// countdown is the seeds' countdown(n) as the VM runs it.
+var countdown = vm.MustAssemble("countdown.asm", `
+# def countdown(n):
+#     while n > 0:
+#         n -= 1
+func countdown(n)
+loop:
+    LOAD_FAST n
+    LOAD_CONST 0
+    COMPARE_OP >
+    POP_JUMP_IF_FALSE done
+    LOAD_FAST n
+    LOAD_CONST 1
+    BINARY_OP -
+    STORE_FAST n
+    JUMP loop
+done:
+    LOAD_CONST None
+    RETURN_VALUE
+end
+`)
+
+// runThreads runs countdown(n) on each of threads threads of interp at
+// once and waits for them.
+func runThreads(b *testing.B, interp *vm.Interpreter, threads, n int) {
+	ts := make([]*vm.Thread, threads)
+	for i := range ts {
+		ts[i] = interp.NewThread(fmt.Sprint("T", i+1))
+		ts[i].Start(countdown, "countdown", n)
+	}
+	for _, t := range ts {
+		if _, err := t.Join(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkCountdown is the seeds' experiment on the VM: countdown(5,000,000)
+// in one thread; in two threads of one interpreter, n/2 each; and in two
+// interpreters, n/2 each (Python's multiprocessing).
+func BenchmarkCountdown(b *testing.B) {
+	b.Run("one-thread", func(b *testing.B) {
+		for b.Loop() {
+			runThreads(b, vm.New(vm.Config{}), 1, count)
+		}
+	})
+	b.Run("two-threads-one-interpreter", func(b *testing.B) {
+		for b.Loop() {
+			runThreads(b, vm.New(vm.Config{}), 2, count/2)
+		}
+	})
+	b.Run("two-interpreters", func(b *testing.B) {
+		for b.Loop() {
+			var wg sync.WaitGroup
+			for range 2 {
+				wg.Go(func() { runThreads(b, vm.New(vm.Config{}), 1, count/2) })
+			}
+			wg.Wait()
+		}
+	})
+}
+
+// cpythonCountdown times countdown(5_000_000) inside python3, as the seeds'
+// notebook does, reps times, and returns the mean time of one call.
+func cpythonCountdown(b *testing.B, reps int) time.Duration {
+	const script = `
+import sys, time
+def countdown(n):
+    while n > 0:
+        n -= 1
+reps, n = int(sys.argv[1]), int(sys.argv[2])
+start = time.perf_counter()
+for _ in range(reps):
+    countdown(n)
+print(time.perf_counter() - start)
+`
+	out, err := exec.Command("python3", "-c", script, strconv.Itoa(reps), strconv.Itoa(count)).Output()
+	if err != nil {
+		b.Fatalf("python3: %v", err)
+	}
+	secs, err := strconv.ParseFloat(strings.TrimSpace(string(out)), 64)
+	if err != nil {
+		b.Fatalf("python3 printed %q, not a time in seconds", out)
+	}
+	return time.Duration(secs / float64(reps) * float64(time.Second))
+}
+
+// BenchmarkCountdownVsCPython runs countdown(5,000,000) in CPython and in
+// the VM, one after the other in each iteration, and reports both times and
+// their ratio (vm/cpython below 1 means the VM is faster). It is skipped
+// where python3 is not installed.
+func BenchmarkCountdownVsCPython(b *testing.B) {
+	if _, err := exec.LookPath("python3"); err != nil {
+		b.Skip("python3 is not installed")
+	}
+	var py, own time.Duration
+	for b.Loop() {
+		py += cpythonCountdown(b, 1)
+		start := time.Now()
+		runThreads(b, vm.New(vm.Config{}), 1, count)
+		own += time.Since(start)
+	}
+	n := float64(b.N)
+	b.ReportMetric(float64(py.Nanoseconds())/n, "cpython-ns/op")
+	b.ReportMetric(float64(own.Nanoseconds())/n, "vm-ns/op")
+	b.ReportMetric(float64(own)/float64(py), "vm/cpython")
+}
