@@ -238,6 +238,7 @@ type assembler struct {
 	uses      []labelUse     // jumps to patch at end
 	stored    map[string]bool
 	loaded    map[string]int // local -> first line that loads it
+	dropped   bool           // an instruction of the function had a mistake and was left out
 }
 
 type labelUse struct {
@@ -291,7 +292,9 @@ func (a *assembler) line(n int, raw string) {
 			return
 		}
 	}
+	before := len(a.errs)
 	a.instruction(n, text)
+	a.dropped = a.dropped || len(a.errs) > before
 }
 
 func (a *assembler) startFunc(n int, sig string) {
@@ -330,6 +333,7 @@ func (a *assembler) startFunc(n int, sig string) {
 	a.fn = f
 	a.labelAt, a.labelLine = map[string]int{}, map[string]int{}
 	a.uses = nil
+	a.dropped = false
 	a.stored, a.loaded = map[string]bool{}, map[string]int{}
 	for _, p := range f.params {
 		a.stored[p] = true
@@ -464,7 +468,9 @@ func (a *assembler) endFunc(n int) {
 	if len(f.code) == 0 {
 		a.errorf(n, "func %s has no instructions: it needs at least RETURN_VALUE", f.name)
 	}
-	if len(a.errs) == bad {
+	// The stack check follows the code: with a mistaken instruction left
+	// out it would report mistakes that are not in the text.
+	if len(a.errs) == bad && !a.dropped {
 		a.checkStack(f)
 	}
 	if len(a.errs) == bad {
@@ -533,7 +539,7 @@ func (a *assembler) checkStack(f *Func) {
 			}
 			if depth[pc] >= 0 {
 				if depth[pc] != d {
-					a.errorf(f.code[pc].line, "%s is reached with %d values on the stack on one path and %d on another", f.code[pc].text, depth[pc], d)
+					a.errorf(f.code[pc].line, "%s is reached with %s on the stack on one path and %d on another", f.code[pc].text, plural(depth[pc], "value"), d)
 				}
 				break
 			}
@@ -549,7 +555,7 @@ func (a *assembler) checkStack(f *Func) {
 				pops = int(in.argc)
 			}
 			if d < pops {
-				a.errorf(in.line, "%s needs %d values on the stack, but there %s only %d here", in.text, pops, isAre(d), d)
+				a.errorf(in.line, "%s needs %s on the stack, but there %s only %d here", in.text, plural(pops, "value"), isAre(d), d)
 				return
 			}
 			d -= pops
@@ -571,6 +577,14 @@ func (a *assembler) checkStack(f *Func) {
 		}
 	next:
 	}
+}
+
+// plural is n and the noun, in the plural unless n is 1: "1 value", "2 values".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return strconv.Itoa(n) + " " + noun + "s"
 }
 
 func isAre(n int) string {

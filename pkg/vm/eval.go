@@ -59,6 +59,7 @@ func (t *Thread) eval(b *bound, locals []*Object) (*Object, error) {
 		case opLoadFastLoadConst:
 			o := locals[ins.arg]
 			if o == nil {
+				t.ran += int64(in.interval - tick)
 				return t.unwind(stack[:sp], locals, nil, t.fail(f, ins, fmt.Errorf("local variable %s is read before anything was stored in it", f.locals[ins.arg])))
 			}
 			t.incref(o, ins)
@@ -77,6 +78,7 @@ func (t *Thread) eval(b *bound, locals []*Object) (*Object, error) {
 				t.touch(y)
 			}
 			if x.kind != IntKind || y.kind != IntKind {
+				t.ran += int64(in.interval - tick)
 				return t.unwind(stack[:sp], locals, nil, t.fail(f, ins, fmt.Errorf("unsupported operand types: %s and %s", x.kind, y.kind)))
 			}
 			cond := compare(ins.arg, x.i, y.i)
@@ -192,7 +194,7 @@ func (t *Thread) eval(b *bound, locals []*Object) (*Object, error) {
 		case opReturnValue:
 			sp--
 			t.ran += int64(in.interval - tick)
-			return t.unwind(nil, locals, stack[sp], nil)
+			return t.unwind(stack[:sp], locals, stack[sp], nil)
 		}
 	}
 }

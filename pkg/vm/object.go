@@ -181,7 +181,7 @@ func (t *Thread) decrefSlow(o *Object, in *instr) {
 		return
 	}
 	if t.checks != 0 {
-		t.touch(o)
+		t.check(o, true)
 	}
 	var n int
 	if o.cell != nil {
@@ -203,6 +203,12 @@ func (t *Thread) decrefSlow(o *Object, in *instr) {
 // later use is caught; otherwise it goes back to the interpreter's free
 // list.
 func (t *Thread) free(o *Object, in *instr) {
+	if o.freed { // two threads without the GIL both took the count to zero
+		if t.checks&CheckFreed != 0 {
+			panic(fmt.Sprintf("vm: %s freed twice: two threads each dropped its last reference", o))
+		}
+		return // pushing it on the free list twice would hand it out twice
+	}
 	if o.name != "" {
 		interleave.PointAs(in.String(), "frees "+o.name)
 	}
@@ -215,7 +221,11 @@ func (t *Thread) free(o *Object, in *instr) {
 
 // touch checks, in debug mode, that t may use o: t holds the interpreter
 // lock and o was not freed.
-func (t *Thread) touch(o *Object) {
+func (t *Thread) touch(o *Object) { t.check(o, false) }
+
+// check is touch for a use of o, or for dropping a reference to it: a
+// reference dropped after o was freed is a double free.
+func (t *Thread) check(o *Object, drop bool) {
 	in := t.interp
 	if t.checks&CheckGIL != 0 && in.holder != t {
 		if h := in.holder; h != nil {
@@ -224,6 +234,9 @@ func (t *Thread) touch(o *Object) {
 		panic(fmt.Sprintf("vm: object %s touched by thread %s without holding the GIL", o, t.name))
 	}
 	if t.checks&CheckFreed != 0 && o.freed {
+		if drop {
+			panic(fmt.Sprintf("vm: %s freed twice: a reference to it was dropped after it was freed", o))
+		}
 		panic(fmt.Sprintf("vm: %s used after it was freed", o))
 	}
 	if o.interp != in {

@@ -61,7 +61,7 @@ func (t *Thread) Call(p *Program, fn string, args ...any) (any, error) {
 		return nil, fmt.Errorf("vm: program %s has no function %s (it has %s)", p.name, fn, strings.Join(names, ", "))
 	}
 	if len(args) != len(f.params) {
-		return nil, fmt.Errorf("vm: %s(%s) takes %d arguments, got %d", f.name, strings.Join(f.params, ", "), len(f.params), len(args))
+		return nil, fmt.Errorf("vm: %s(%s) takes %s, got %d", f.name, strings.Join(f.params, ", "), plural(len(f.params), "argument"), len(args))
 	}
 	for i, a := range args {
 		if o, ok := a.(*Object); ok && o.interp != t.interp {
