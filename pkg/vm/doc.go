@@ -18,8 +18,9 @@
 // made by [Interpreter.SetGlobal] show every read and write of their count
 // as a step of the trace:
 //
-//	1. A  LOAD_GLOBAL foo  reads foo.refcount -> 1, writes 2
-//	2. B  LOAD_GLOBAL foo  reads foo.refcount -> 2, writes 3
+//	the foo trace, replayed on two threads of an interpreter without a lock
+//	  1. A  LOAD_GLOBAL foo  reads foo.refcount -> 1, writes 2
+//	  2. B  LOAD_GLOBAL foo  reads foo.refcount -> 2, writes 3
 //
 // Every [Config.CheckInterval] instructions a thread reaches the eval
 // breaker: if its lock asks for it ([DropRequester]), the thread drops the

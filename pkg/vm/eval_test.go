@@ -214,6 +214,12 @@ end
 			Expect(foo).To(HaveRefCount(1), "the refused object is not touched")
 		})
 
+		It("refuses an argument of a Go type that cannot be an object, before it runs anything", func() {
+			_, err := callOnce(interp, "func id(x)\n    LOAD_FAST x\n    RETURN_VALUE\nend\n", "id", 1.5)
+			Expect(err).To(MatchError("vm: argument 1 of id: a float64 cannot be an object of the interpreter; use an int, string, bool, nil or *vm.Device"),
+				"a bad argument is an error for the caller, not a panic inside the interpreter")
+		})
+
 		It("accepts an object of its own interpreter, and gives its reference back", func() {
 			foo := interp.SetGlobal("foo", 7)
 			Expect(callOnce(interp, "func id(x)\n    LOAD_FAST x\n    RETURN_VALUE\nend\n", "id", foo)).To(Equal(7), "id(foo) returns foo's value")

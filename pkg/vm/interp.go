@@ -39,7 +39,9 @@ type Config struct {
 	// when another thread waits for it.
 	Lock Lock
 	// CheckInterval is how many instructions a thread runs between two
-	// eval-breaker checks; 0 means 100.
+	// eval-breaker checks; 0 means 100. A superinstruction finishes before
+	// the check, so in quickened code a check can come up to 3
+	// instructions late.
 	CheckInterval int
 	// Checks are the debug checks to make; see [Debug].
 	Checks Checks
@@ -163,6 +165,9 @@ func (in *Interpreter) Define(name string, fn Builtin) {
 // [interleave.Int] named "<name>.refcount", so under the controlled
 // scheduler every change of it is a step in the trace.
 //
+// A name bound before drops its reference to the old object, which is
+// freed if that was its last one.
+//
 // Call it before the interpreter's threads start, or while none runs. It
 // panics on a value of another type.
 func (in *Interpreter) SetGlobal(name string, v any) *Object {
@@ -179,6 +184,14 @@ func (in *Interpreter) SetGlobal(name string, v any) *Object {
 		g = &global{name: name}
 		in.globals[name] = g
 	}
+	if old := g.obj; old != nil && !old.immortal {
+		if old.cell != nil {
+			old.cell.Set(old.cell.Get() - 1)
+		} else {
+			old.refs--
+		}
+		old.freed = old.RefCount() == 0
+	}
 	g.obj = o
 	return o
 }
@@ -192,6 +205,15 @@ func (in *Interpreter) Global(name string) *Object {
 		return g.obj
 	}
 	return nil
+}
+
+// checkValue returns an error for a Go value that cannot be an object.
+func checkValue(v any) error {
+	switch v.(type) {
+	case nil, bool, int, string, *Device, *Object:
+		return nil
+	}
+	return fmt.Errorf("a %T cannot be an object of the interpreter; use an int, string, bool, nil or *vm.Device", v)
 }
 
 // object makes an object of the interpreter from a Go value, with one

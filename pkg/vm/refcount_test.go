@@ -98,6 +98,19 @@ end
 		})
 	})
 
+	When("SetGlobal binds a name that is already bound", func() {
+		It("drops the binding's reference to the old object, freeing it if that was the last", func() {
+			old := interp.SetGlobal("foo", "old")
+			kept := interp.SetGlobal("bar", "kept")
+			Expect(callOnce(interp, "func keep()\n    LOAD_GLOBAL bar\n    STORE_GLOBAL baz\n    LOAD_CONST None\n    RETURN_VALUE\nend\n", "keep")).To(BeNil())
+			interp.SetGlobal("foo", "new")
+			interp.SetGlobal("bar", "new")
+			Expect(old).To(BeFreed(), "nothing refers to the old foo any more")
+			Expect(kept).To(HaveRefCount(1), "baz still refers to the old bar")
+			Expect(kept.Freed()).To(BeFalse(), "an object with a reference left is not freed")
+		})
+	})
+
 	When("STORE_GLOBAL replaces an object", func() {
 		const replace = `
 func replace()

@@ -64,6 +64,9 @@ func (t *Thread) Call(p *Program, fn string, args ...any) (any, error) {
 		return nil, fmt.Errorf("vm: %s(%s) takes %s, got %d", f.name, strings.Join(f.params, ", "), plural(len(f.params), "argument"), len(args))
 	}
 	for i, a := range args {
+		if err := checkValue(a); err != nil {
+			return nil, fmt.Errorf("vm: argument %d of %s: %w", i+1, f.name, err)
+		}
 		if o, ok := a.(*Object); ok && o.interp != t.interp {
 			return nil, fmt.Errorf("vm: argument %d of %s, object %s, belongs to interpreter %s; thread %s runs in interpreter %s, "+
 				"and objects cannot cross interpreters: pass a plain value (an int or a string) instead", i+1, f.name, o, o.interp.name, t.name, t.interp.name)
