@@ -1,0 +1,181 @@
+package gil
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/racekit/racekit/pkg/interleave"
+	"github.com/racekit/racekit/pkg/vm"
+)
+
+// DefaultInterval is the switch interval of a New lock whose Interval is
+// 0: CPython's default, sys.getswitchinterval() == 0.005.
+const DefaultInterval = 5 * time.Millisecond
+
+// New is the global interpreter lock of CPython 3.2 and later, after
+// take_gil and drop_gil in Python/ceval_gil.c.
+//
+// A thread that finds the lock held waits for it one switch interval at a
+// time. When a round timed out and the lock did not change hands
+// meanwhile, the thread asks the holder to drop it (gil_drop_request), and
+// goes on waiting. The holder sees the request at its next eval-breaker
+// check, through DropRequested, and drops the lock. With forced switching
+// (CPython's FORCE_SWITCHING, on unless DisableForcedSwitching is set) a
+// thread that lets go while a drop is requested of it waits, inside
+// Release, until another thread has taken the lock, so it cannot take it
+// straight back. Taking the lock clears the request; a take by a thread
+// other than the last holder is a switch, and switches are counted.
+//
+// The zero value is an unlocked lock with the default switch interval,
+// ready to use; set the fields before first use and do not change them
+// afterwards. A New must not be copied after first use.
+//
+// New is safe for concurrent use. A Release happens before the Acquire that
+// next returns.
+type New struct {
+	// Interval is the switch interval: how long a waiter waits before it
+	// asks the holder to drop the lock. 0 means DefaultInterval. Under
+	// package interleave one scheduling step stands for it.
+	Interval time.Duration
+
+	// DisableForcedSwitching lets a thread that drops the lock on request
+	// take it back before the waiter that asked for it, as CPython would
+	// built without FORCE_SWITCHING: the waiter may then have to ask again.
+	DisableForcedSwitching bool
+
+	// MaxEvents is how many events the timeline keeps (the first ones):
+	// 0 means DefaultMaxEvents, a negative number none.
+	MaxEvents int
+
+	s state
+}
+
+// SwitchInterval returns the switch interval in effect: Interval, or
+// DefaultInterval when Interval is 0.
+func (l *New) SwitchInterval() time.Duration {
+	if l.Interval <= 0 {
+		return DefaultInterval
+	}
+	return l.Interval
+}
+
+// Acquire blocks until t holds the lock: take_gil. While another thread
+// holds it, t waits in rounds of one switch interval; after a round that
+// timed out with no switch, t asks the holder to drop the lock. It panics
+// if t holds the lock already.
+func (l *New) Acquire(t *vm.Thread) {
+	s := &l.s
+	s.mu.Lock()
+	s.mustNotHoldLocked(t, "new GIL")
+	if s.holder != nil {
+		s.recordLocked(l.MaxEvents, t, Waiting, s.holder, false)
+		interval := l.SwitchInterval()
+		if interleave.InRun() {
+			l.waitControlled(t, interval)
+		} else {
+			l.waitTimed(t, interval)
+		}
+	}
+	s.takeLocked(l.MaxEvents, t)
+	s.mu.Unlock()
+}
+
+// waitTimed waits, with mu held on entry and on return, until the lock is
+// free, in timed rounds of interval.
+func (l *New) waitTimed(t *vm.Thread, interval time.Duration) {
+	s := &l.s
+	for s.holder != nil {
+		saved := s.switches
+		freed := s.freedLocked()
+		s.mu.Unlock()
+		timer := time.NewTimer(interval)
+		timedOut := false
+		select {
+		case <-freed:
+			timer.Stop()
+		case <-timer.C:
+			timedOut = true
+		}
+		s.mu.Lock()
+		if timedOut && s.holder != nil && s.switches == saved {
+			l.requestDropLocked(t)
+		}
+	}
+}
+
+// waitControlled is waitTimed under the controlled scheduler, which cannot
+// see a timer: one scheduling step stands for a round of the switch
+// interval, after which the round counts as timed out.
+func (l *New) waitControlled(t *vm.Thread, interval time.Duration) {
+	s := &l.s
+	label := fmt.Sprintf("waits %v for the GIL", interval)
+	for s.holder != nil {
+		saved := s.switches
+		s.mu.Unlock()
+		interleave.PointAs("take_gil", label)
+		s.mu.Lock()
+		if s.holder == nil || s.switches != saved {
+			continue // free now, or it changed hands: a fresh round
+		}
+		l.requestDropLocked(t)
+		freed := s.freedLocked()
+		s.mu.Unlock()
+		<-freed
+		wakeUp()
+		s.mu.Lock()
+	}
+}
+
+// requestDropLocked asks the holder to drop the lock, on behalf of the
+// waiter t; a request already made of the holder is not recorded again.
+func (l *New) requestDropLocked(t *vm.Thread) {
+	s := &l.s
+	if s.requested.Load() == s.holder {
+		return
+	}
+	s.requested.Store(s.holder)
+	s.recordLocked(l.MaxEvents, t, Requested, s.holder, false)
+}
+
+// DropRequested reports whether a waiter has asked t, the holder, to drop
+// the lock: the VM asks it at every eval-breaker check, and drops the lock
+// when it reports true. It is false for a thread that does not hold the
+// lock. It implements [vm.DropRequester].
+func (l *New) DropRequested(t *vm.Thread) bool {
+	return t != nil && l.s.requested.Load() == t
+}
+
+// Release lets go of the lock held by t and wakes the threads waiting for
+// it: drop_gil. When a drop was requested of t, and forced switching is on,
+// Release then waits until another thread has taken the lock. It returns an
+// error wrapping [vm.ErrNotHolder], and changes nothing, when t does not
+// hold the lock.
+func (l *New) Release(t *vm.Thread) error {
+	s := &l.s
+	s.mu.Lock()
+	onRequest := s.holder == t && s.requested.Load() == t
+	if err := s.releaseLocked(l.MaxEvents, t, "new GIL", onRequest); err != nil {
+		s.mu.Unlock()
+		return err
+	}
+	if !onRequest || l.DisableForcedSwitching {
+		s.mu.Unlock()
+		return nil
+	}
+	s.recordLocked(l.MaxEvents, t, AwaitingSwitch, nil, false)
+	switched := s.switchedLocked()
+	s.mu.Unlock()
+	<-switched
+	return nil
+}
+
+// Holder returns the thread holding the lock, or nil while it is free.
+func (l *New) Holder() *vm.Thread { return l.s.holderNow() }
+
+// Switches returns how many times the lock changed hands (CPython's
+// switch_number, without the first take): how often a thread took it that
+// was not the last one to hold it.
+func (l *New) Switches() int { return l.s.switchCount() }
+
+// Timeline returns a copy of the events recorded so far.
+func (l *New) Timeline() Timeline { return l.s.timeline() }
