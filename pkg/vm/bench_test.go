@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/racekit/racekit/pkg/gil"
 	"github.com/racekit/racekit/pkg/vm"
 )
 
@@ -53,15 +54,26 @@ func runThreads(b *testing.B, interp *vm.Interpreter, threads, n int) {
 }
 
 // BenchmarkCountdown is the seeds' experiment on the VM: countdown(5,000,000)
-// in one thread; in two threads of one interpreter, n/2 each; and in two
-// interpreters, n/2 each (Python's multiprocessing).
+// in one thread; in two threads of one interpreter, n/2 each, under
+// CPython 3.2's GIL (the seeds ran Python 3), CPython 2's, and the VM's own
+// lock; and in two interpreters, n/2 each (Python's multiprocessing).
 func BenchmarkCountdown(b *testing.B) {
 	b.Run("one-thread", func(b *testing.B) {
 		for b.Loop() {
 			runThreads(b, vm.New(vm.Config{}), 1, count)
 		}
 	})
-	b.Run("two-threads-one-interpreter", func(b *testing.B) {
+	b.Run("two-threads-one-interpreter/new-gil", func(b *testing.B) {
+		for b.Loop() {
+			runThreads(b, vm.New(vm.Config{Lock: &gil.New{MaxEvents: -1}}), 2, count/2)
+		}
+	})
+	b.Run("two-threads-one-interpreter/old-gil", func(b *testing.B) {
+		for b.Loop() {
+			runThreads(b, vm.New(vm.Config{Lock: &gil.Old{MaxEvents: -1}}), 2, count/2)
+		}
+	})
+	b.Run("two-threads-one-interpreter/vm-lock", func(b *testing.B) {
 		for b.Loop() {
 			runThreads(b, vm.New(vm.Config{}), 2, count/2)
 		}
@@ -77,21 +89,32 @@ func BenchmarkCountdown(b *testing.B) {
 	})
 }
 
-// cpythonCountdown times countdown(5_000_000) inside python3, as the seeds'
-// notebook does, reps times, and returns the mean time of one call.
-func cpythonCountdown(b *testing.B, reps int) time.Duration {
+// cpythonCountdown times the seeds' experiment inside python3, reps times,
+// and returns the mean time of one: countdown(5_000_000) in one thread
+// (mode "one-thread"), in two threads n/2 each ("two-threads") or in two
+// processes n/2 each ("two-processes").
+func cpythonCountdown(b *testing.B, mode string, reps int) time.Duration {
 	const script = `
 import sys, time
+from threading import Thread
+from multiprocessing import Process
 def countdown(n):
     while n > 0:
         n -= 1
-reps, n = int(sys.argv[1]), int(sys.argv[2])
-start = time.perf_counter()
-for _ in range(reps):
-    countdown(n)
-print(time.perf_counter() - start)
+def both(kind, n):
+    ws = [kind(target=countdown, args=(n // 2,)) for _ in range(2)]
+    for w in ws: w.start()
+    for w in ws: w.join()
+mode, reps, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+if __name__ == "__main__":
+    start = time.perf_counter()
+    for _ in range(reps):
+        if mode == "one-thread": countdown(n)
+        elif mode == "two-threads": both(Thread, n)
+        else: both(Process, n)
+    print(time.perf_counter() - start)
 `
-	out, err := exec.Command("python3", "-c", script, strconv.Itoa(reps), strconv.Itoa(count)).Output()
+	out, err := exec.Command("python3", "-c", script, mode, strconv.Itoa(reps), strconv.Itoa(count)).Output()
 	if err != nil {
 		b.Fatalf("python3: %v", err)
 	}
@@ -112,7 +135,7 @@ func BenchmarkCountdownVsCPython(b *testing.B) {
 	}
 	var py, own time.Duration
 	for b.Loop() {
-		py += cpythonCountdown(b, 1)
+		py += cpythonCountdown(b, "one-thread", 1)
 		start := time.Now()
 		runThreads(b, vm.New(vm.Config{}), 1, count)
 		own += time.Since(start)
@@ -121,4 +144,22 @@ func BenchmarkCountdownVsCPython(b *testing.B) {
 	b.ReportMetric(float64(py.Nanoseconds())/n, "cpython-ns/op")
 	b.ReportMetric(float64(own.Nanoseconds())/n, "vm-ns/op")
 	b.ReportMetric(float64(own)/float64(py), "vm/cpython")
+}
+
+// BenchmarkCountdownCPython is the seeds' experiment in python3 itself, for
+// comparison with BenchmarkCountdown. It is skipped where python3 is not
+// installed.
+func BenchmarkCountdownCPython(b *testing.B) {
+	if _, err := exec.LookPath("python3"); err != nil {
+		b.Skip("python3 is not installed")
+	}
+	for _, mode := range []string{"one-thread", "two-threads", "two-processes"} {
+		b.Run(mode, func(b *testing.B) {
+			var total time.Duration
+			for b.Loop() {
+				total += cpythonCountdown(b, mode, 1)
+			}
+			b.ReportMetric(float64(total.Nanoseconds())/float64(b.N), "ns/op")
+		})
+	}
 }
