@@ -61,7 +61,7 @@ var Lessons = []Lesson{
 	{5, "cpu-bound", "CPU-bound threads", "cpubound", "cpu-bound",
 		"CPU-bound threads don't scale under a GIL; one interpreter per job instead", false},
 	{6, "io-release", "Releasing the GIL for I/O", "iorelease", "blocking i/o",
-		"blocking I/O releases the GIL; touch no object while it is released", false},
+		"blocking I/O releases the GIL; touch no object while it is released", true},
 	{7, "convoy", "The convoy effect", "convoy", "convoy",
 		"the 3.2 new GIL: drop requests and forced switching", false},
 	{8, "gil-is-not-a-lock", "The GIL is not your lock", "gilnotlock", "lost update",
