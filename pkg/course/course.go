@@ -57,7 +57,7 @@ var Lessons = []Lesson{
 	{3, "deadlock", "Deadlock", "deadlock", "deadlock",
 		"a lock per object invites deadlock; take locks in one global order, or use one lock", true},
 	{4, "global-lock", "The global interpreter lock", "globallock", "global interpreter lock",
-		"one lock for the whole interpreter, like CPython's GIL", false},
+		"one lock for the whole interpreter, like CPython's GIL", true},
 	{5, "cpu-bound", "CPU-bound threads", "cpubound", "cpu-bound",
 		"CPU-bound threads don't scale under a GIL; one interpreter per job instead", false},
 	{6, "io-release", "Releasing the GIL for I/O", "iorelease", "blocking i/o",
