@@ -192,6 +192,15 @@ end
 	})
 
 	When("it is called wrongly", func() {
+		It("keeps a thread's own panic when the lock then refuses to be released", func() {
+			// A lock that refuses every release, as a learner's broken GIL might.
+			refusing := vm.New(vm.Config{Lock: &refusingLock{}})
+			refusing.Define("boom", func(*vm.Thread, []*vm.Object) (*vm.Object, error) { panic("boom: the thread's own panic") })
+			prog := vm.MustAssemble("boom.asm", "func f()\n    CALL_BUILTIN boom 0\n    RETURN_VALUE\nend\n")
+			Expect(func() { refusing.NewThread("A").Call(prog, "f") }).To(PanicWith("boom: the thread's own panic"),
+				"the panic that killed the thread is the one reported, not the lock's refusal while it unwinds")
+		})
+
 		It("refuses a wrong number of arguments", func() {
 			_, err := callOnce(interp, binaryText("BINARY_OP", "+"), "op", 1)
 			Expect(err).To(MatchError("vm: op(a, b) takes 2 arguments, got 1"), "the error shows the signature")
@@ -272,3 +281,4 @@ skip:
     RETURN_VALUE
 end
 `
+

@@ -77,9 +77,21 @@ func (t *Thread) Call(p *Program, fn string, args ...any) (any, error) {
 		return nil, err
 	}
 	t.AcquireGIL()
+	returned := false
 	defer func() {
-		if t.holds {
+		switch {
+		case !t.holds:
+		case returned:
 			t.ReleaseGIL()
+		default:
+			// The thread is dying of a panic. Let the lock go so that
+			// the other threads can go on, but quietly: a second panic
+			// from a lock that refuses would hide the first.
+			if t.interp.holder == t {
+				t.interp.holder = nil
+			}
+			t.holds = false
+			_ = t.interp.lock.Release(t)
 		}
 	}()
 	locals := make([]*Object, len(f.locals), len(f.locals)+f.maxStack)
@@ -93,10 +105,12 @@ func (t *Thread) Call(p *Program, fn string, args ...any) (any, error) {
 	}
 	res, err := t.eval(b, locals)
 	if err != nil {
+		returned = true
 		return nil, err
 	}
 	v := res.value()
 	t.decref(res, &returnInstr)
+	returned = true
 	return v, nil
 }
 
