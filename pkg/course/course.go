@@ -59,7 +59,7 @@ var Lessons = []Lesson{
 	{4, "global-lock", "The global interpreter lock", "globallock", "global interpreter lock",
 		"one lock for the whole interpreter, like CPython's GIL", true},
 	{5, "cpu-bound", "CPU-bound threads", "cpubound", "cpu-bound",
-		"CPU-bound threads don't scale under a GIL; one interpreter per job instead", false},
+		"CPU-bound threads don't scale under a GIL; one interpreter per job instead", true},
 	{6, "io-release", "Releasing the GIL for I/O", "iorelease", "blocking i/o",
 		"blocking I/O releases the GIL; touch no object while it is released", true},
 	{7, "convoy", "The convoy effect", "convoy", "convoy",

@@ -1,0 +1,522 @@
+package cpubound
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	"github.com/onsi/gomega/gcustom"
+	"github.com/onsi/gomega/gmeasure"
+	"github.com/onsi/gomega/types"
+
+	"github.com/racekit/racekit/pkg/interleave"
+	"github.com/racekit/racekit/pkg/interleave/interleavetest"
+	"github.com/racekit/racekit/pkg/vm"
+)
+
+// The specs are Ordered: once a controlled spec has failed, the free-running
+// hammer and the experiment are skipped, because code that runs every job on
+// one interpreter, or gathers results unsafely, would only fail there again
+// with a less helpful message.
+var _ = Describe("A batch of CPU-bound jobs", Ordered, func() {
+	When("one job runs alone", func() {
+		It("returns countdown's total, computed by a thread of an interpreter from newInterpreter", func() {
+			var o *outcome
+			res, err := interleave.Replay("A", batchScenario(
+				"A counts down from 4 while main gathers its result", []Job{{"A", 4}}, &o))
+			Expect(err).NotTo(HaveOccurred())
+			Expect(res).To(interleavetest.Pass(), func() string { return explain(res.Failure, o) })
+			Expect(o.got).To(ConsistOf(HaveTotal("A", 6)),
+				"countdown(4) adds up 3 + 2 + 1 + 0: Results must return A's total, 6, as a plain int. Next: HINTS.md, hint 2.")
+		})
+	})
+
+	When("A and B count down at once while main gathers their results", func() {
+		It("runs each job in an interpreter of its own, so that neither waits for the other's GIL", func() {
+			var o *outcome
+			res, err := interleave.Replay(turnsSchedule, batchScenario(turnsName, pair(), &o))
+			Expect(err).NotTo(HaveOccurred())
+			Expect(res).To(interleavetest.Pass(), func() string { return explain(res.Failure, o) })
+			for _, note := range res.Notes {
+				fmt.Fprintf(GinkgoWriter, "the turns on one GIL can no longer happen: %s\n", note)
+			}
+		})
+
+		It("lets B run while A is in the middle of its countdown", func() {
+			// Step 1 runs A up to its first eval-breaker drop, in the middle of
+			// its countdown; step 2 lets B go. With an interpreter per job
+			// and nothing else between the jobs, B runs its first 20
+			// instructions there too.
+			var o *outcome
+			res, err := interleave.Replay(atOnceSchedule, batchScenario(
+				"A and B count down from 2 at once while main gathers their results", pair(), &o))
+			Expect(err).NotTo(HaveOccurred())
+			Expect(res).To(interleavetest.Pass(), func() string { return explain(res.Failure, o) })
+			if f := waitedForA(res); f != nil {
+				Fail("the jobs take turns: B could not start its countdown while A was in the middle of its own, " +
+					"although each job has an interpreter of its own. Something in Run makes one job wait for another, " +
+					"such as a lock held around the whole job. Hold a lock only while handing over a result, never " +
+					"around Call. Next: HINTS.md, hint 2.\n" + f.Error())
+			}
+			fmt.Fprintln(GinkgoWriter, res.String())
+		})
+	})
+
+	When("main gathers the results of A and B in every possible order", func() {
+		It("gets each job's result exactly once, in any schedule with at most 2 preemptions", func() {
+			var o *outcome
+			rep := interleave.Explore(batchScenario(
+				"A counts down from 2 and B from 3 at once while main gathers their results",
+				[]Job{{"A", 2}, {"B", 3}}, &o), interleave.Options{MaxPreemptions: 2})
+			Expect(rep).To(interleavetest.Pass(), func() string { return explain(rep.Failure, o) })
+			AddReportEntry("exploration", rep.Coverage())
+		})
+	})
+
+	When("eight jobs run freely, each on a goroutine of its own", func() {
+		It("gathers every result, without a data race", func() {
+			const jobs = 8
+			var batch []Job
+			for i := range jobs {
+				batch = append(batch, Job{Name: fmt.Sprintf("J%d", i), N: 200 + 10*i})
+			}
+			interps := &interpreters{config: vm.Config{Checks: vm.Debug, Stdout: io.Discard}}
+			b := NewBatch(batch, interps.New)
+			var got []Result
+			// Results runs on this goroutine while the jobs run, as main
+			// gathers in a Python program; the bound only stops a hang.
+			if !interleavetest.Returns(func() {
+				var wg sync.WaitGroup
+				for i := range batch {
+					wg.Go(func() {
+						defer GinkgoRecover()
+						b.Run(i)
+					})
+				}
+				got = b.Results()
+				wg.Wait()
+			}) {
+				Fail(fmt.Sprintf("the jobs and Results did not finish within %g s: Results probably waits for a result "+
+					"that never comes, or a job waits to hand over its result and nobody takes it. Next: HINTS.md, hint 3.",
+					interleavetest.HangBound.Seconds()))
+			}
+			Expect(failed(got)).To(Succeed(), "every job must finish without an error. Next: HINTS.md, hint 2.")
+			Expect(interps.oneEach(batch)).To(Succeed(), "cpu-bound: with goroutines really running at once, the jobs must still "+
+				"each run in an interpreter of their own. Next: HINTS.md, hint 1.")
+			Expect(gathered(batch, got)).To(Succeed(), "lost result: with goroutines really running at once, Results "+
+				"must return every job's result exactly once. Several goroutines appending to one slice without a lock "+
+				"lose results (`go test -race` reports the data race above). Next: HINTS.md, hint 2.")
+		})
+	})
+
+	When("two jobs count down with the seeds' three set-ups", func() {
+		It("reports how long each takes (an experiment: it prints, it never asserts)", func() {
+			// The notebook in the seeds ran countdown(COUNT) with COUNT =
+			// 5,000,000 in one thread, and in two halves as two threads and as
+			// two processes. This is the same experiment, with COUNT sized so
+			// that one thread takes about 10 ms here (much less work under
+			// -race, which slows the VM down about fifteen times). It needs
+			// two processors or more to show a speed-up:
+			// go test -v ./lessons/05-cpu-bound -ginkgo.focus experiment
+			count := calibrate(10 * time.Millisecond)
+			halves := []Job{{"A", count / 2}, {"B", count / 2}}
+			exp := gmeasure.NewExperiment(fmt.Sprintf("experiment: countdown(%d) in two halves, GOMAXPROCS=%d", count, runtime.GOMAXPROCS(0)))
+			exp.Sample(func(int) {
+				exp.MeasureDuration(oneThread, func() { runOneThread(halves) })
+				exp.MeasureDuration(oneInterpreter, func() { runThreadsOfOneInterpreter(halves) })
+				exp.MeasureDuration(yourBatch, func() { runBatch(halves) })
+			}, gmeasure.SamplingConfig{N: 5, Duration: time.Second})
+			AddReportEntry(exp.Name, exp)
+			AddReportEntry("speed-up", speedups(exp))
+		})
+	})
+})
+
+// The set-ups the experiment compares.
+const (
+	oneThread      = "one thread, one half after the other"
+	oneInterpreter = "two threads of one interpreter"
+	yourBatch      = "your Batch: an interpreter per half"
+)
+
+// calibrate returns a COUNT, a power of two times 10,000, for which
+// runOneThread of its two halves takes at least d, or 5,120,000 at most.
+// It only sizes the experiment; nothing is asserted about time.
+func calibrate(d time.Duration) int {
+	count := 10_000
+	for count < 5_000_000 {
+		start := time.Now()
+		runOneThread([]Job{{"A", count / 2}, {"B", count / 2}})
+		if time.Since(start) >= d {
+			break
+		}
+		count *= 2
+	}
+	return count
+}
+
+// runOneThread runs the jobs one after the other on one thread: the
+// notebook's countdown(COUNT).
+func runOneThread(jobs []Job) {
+	th := vm.New(vm.Config{Name: "main"}).NewThread("main")
+	for _, j := range jobs {
+		if _, err := th.Call(Countdown, "countdown", j.N); err != nil {
+			Fail(err.Error())
+		}
+	}
+}
+
+// runThreadsOfOneInterpreter runs the jobs at once as threads of one
+// interpreter: the notebook's two threading.Threads.
+func runThreadsOfOneInterpreter(jobs []Job) {
+	in := vm.New(vm.Config{Name: "main"})
+	var ths []*vm.Thread
+	for _, j := range jobs {
+		th := in.NewThread(j.Name)
+		th.Start(Countdown, "countdown", j.N)
+		ths = append(ths, th)
+	}
+	for _, th := range ths {
+		if _, err := th.Join(); err != nil {
+			Fail(err.Error())
+		}
+	}
+}
+
+// runBatch runs the jobs with the learner's Batch, each on a goroutine of
+// its own, while this goroutine gathers the results.
+func runBatch(jobs []Job) {
+	b := NewBatch(jobs, func(name string) *vm.Interpreter { return vm.New(vm.Config{Name: name}) })
+	var wg sync.WaitGroup
+	for i := range jobs {
+		wg.Go(func() { b.Run(i) })
+	}
+	b.Results()
+	wg.Wait()
+}
+
+// speedups says how the three set-ups compare, by their median durations.
+func speedups(exp *gmeasure.Experiment) string {
+	median := func(name string) time.Duration {
+		return exp.GetStats(name).DurationFor(gmeasure.StatMedian)
+	}
+	one := median(oneThread)
+	line := func(name string) string {
+		d := median(name)
+		return fmt.Sprintf("%s: %v, %.2f times the time of one thread", name, d.Round(10*time.Microsecond), float64(d)/float64(one))
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "medians: %s: %v\n%s\n%s\n", oneThread, one.Round(10*time.Microsecond), line(oneInterpreter), line(yourBatch))
+	if runtime.GOMAXPROCS(0) == 1 {
+		b.WriteString("(GOMAXPROCS=1: one processor, so nothing can run in parallel and no set-up can be faster than one thread)\n")
+	}
+	b.WriteString("(the seeds' notebook, COUNT = 5,000,000: one thread 0.50 s, two threads 0.63 s, two processes 3.67 s, as starting " +
+		"the processes cost more than the halves saved; the seeds' blog, three CPU-bound jobs: 23.1 s as threads, 9.98 s as processes)")
+	return b.String()
+}
+
+// controlled is the configuration of the interpreters the controlled specs
+// give the Batch: every debug check on, and an eval-breaker check every 20
+// instructions, at which the thread drops its oldGIL and takes it again, so
+// that a countdown(2) (34 instructions) drops its GIL once.
+var controlled = vm.Config{CheckInterval: 20, Checks: vm.Debug, Stdout: io.Discard}
+
+// turnsName, turnsSchedule: the scenario whose trace the README walks. A
+// starts and reads its input's refcount, B starts (and, sharing A's
+// interpreter, waits for the GIL), then A goes on; from there on every
+// goroutine runs until it finishes or blocks.
+const (
+	turnsName     = "A and B count down from 2 at once, each on a thread of its own, while main gathers their results"
+	turnsSchedule = "A A B"
+)
+
+// atOnceSchedule lets A run to the middle of its countdown, then B.
+const atOnceSchedule = "A B"
+
+// pair is the seeds' experiment in miniature: two equal halves.
+func pair() []Job { return []Job{{"A", 2}, {"B", 2}} }
+
+// outcome is what one run of a batch scenario left behind, for the checks
+// and for explain.
+type outcome struct {
+	jobs    []Job
+	interps *interpreters
+	got     []Result // what main's Results returned
+}
+
+// batchScenario runs every job on a goroutine named after it, each calling
+// Run, while a goroutine named main calls Results. It checks, at the end,
+// that no job failed (an object that crossed interpreters makes a job
+// fail), that each job ran in an interpreter of its own, and that main got
+// each job's result exactly once. *last is set to the run's outcome.
+func batchScenario(name string, jobs []Job, last **outcome) interleave.Scenario {
+	return interleave.Scenario{
+		Name: name,
+		Setup: func(r *interleave.Run) {
+			o := &outcome{jobs: jobs, interps: &interpreters{config: controlled, oldGIL: true}}
+			*last = o
+			b := NewBatch(jobs, o.interps.New)
+			for i, j := range jobs {
+				r.Go(j.Name, func() { b.Run(i) })
+			}
+			r.Go("main", func() { o.got = b.Results() })
+			r.Finally(func() error { return o.check() })
+		},
+	}
+}
+
+// check is the scenario's final check.
+func (o *outcome) check() error {
+	if err := failed(o.got); err != nil {
+		return err
+	}
+	if err := o.interps.oneEach(o.jobs); err != nil {
+		return err
+	}
+	return gathered(o.jobs, o.got)
+}
+
+// interpreters is the newInterpreter the specs give NewBatch: it makes
+// interpreters configured for the spec and remembers them, so that the specs
+// can count their threads. It is safe for concurrent use.
+type interpreters struct {
+	config vm.Config // Name is set from New's argument
+	oldGIL bool      // give each interpreter an oldGIL of its own
+
+	mu   sync.Mutex // guards made
+	made []*vm.Interpreter
+}
+
+// New makes an interpreter called name, with an oldGIL of its own if f
+// asks for one.
+func (f *interpreters) New(name string) *vm.Interpreter {
+	c := f.config
+	c.Name = name
+	if f.oldGIL {
+		c.Lock = newOldGIL()
+	}
+	in := vm.New(c)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.made = append(f.made, in)
+	return in
+}
+
+// all returns the interpreters made so far.
+func (f *interpreters) all() []*vm.Interpreter {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.made)
+}
+
+// oneEach checks that the jobs ran as one thread each, every thread in an
+// interpreter of its own. Its error is a *layoutError.
+func (f *interpreters) oneEach(jobs []Job) error {
+	e := &layoutError{jobs: len(jobs)}
+	for _, in := range f.all() {
+		n := in.Threads()
+		e.threads += n
+		if n > 1 {
+			e.shared = append(e.shared, fmt.Sprintf("interpreter %s ran %d of them", in.Name(), n))
+		}
+	}
+	if len(e.shared) > 0 || e.threads != e.jobs {
+		return e
+	}
+	return nil
+}
+
+// layoutError says how the jobs' threads were spread over interpreters when
+// that was not one thread in each of as many interpreters as jobs.
+type layoutError struct {
+	jobs, threads int      // how many jobs; how many threads newInterpreter's interpreters ran
+	shared        []string // the interpreters that ran more than one thread
+}
+
+func (e *layoutError) Error() string {
+	switch {
+	case len(e.shared) > 0:
+		return fmt.Sprintf("%d jobs ran as %d threads, but not in an interpreter each: %s, and only the thread "+
+			"holding an interpreter's GIL runs its bytecode (want one interpreter per job)",
+			e.jobs, e.threads, strings.Join(e.shared, ", "))
+	case e.threads == 0:
+		return "no interpreter made by newInterpreter ran a thread (want each job on a thread of an interpreter that " +
+			"newInterpreter made)"
+	}
+	return fmt.Sprintf("the interpreters made by newInterpreter ran %d threads for %d jobs (want one thread per job)", e.threads, e.jobs)
+}
+
+// failed reports the jobs whose Result carries an error.
+func failed(got []Result) error {
+	var errs []error
+	for _, r := range got {
+		if r.Err != nil {
+			errs = append(errs, fmt.Errorf("job %s failed: %w", r.Job, r.Err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// gathered checks that got holds each job's result exactly once, with
+// countdown's total.
+func gathered(jobs []Job, got []Result) error {
+	var errs []error
+	seen := map[string]int{}
+	for _, r := range got {
+		seen[r.Job]++
+	}
+	var names []string
+	for _, r := range got {
+		names = append(names, r.Job)
+	}
+	list := "nothing"
+	if len(names) > 0 {
+		list = strings.Join(names, ", ")
+	}
+	for _, j := range jobs {
+		switch n := seen[j.Name]; {
+		case n == 0:
+			errs = append(errs, fmt.Errorf("main's Results returned the results of %s, but not %s's: %s's result is lost (want one result per job)",
+				list, j.Name, j.Name))
+		case n > 1:
+			errs = append(errs, fmt.Errorf("main's Results returned %s's result %d times (want one result per job)", j.Name, n))
+		}
+		delete(seen, j.Name)
+	}
+	for _, name := range slices.Sorted(maps.Keys(seen)) {
+		errs = append(errs, fmt.Errorf("main's Results returned a result for %q, which is not one of the jobs", name))
+	}
+	for _, r := range got {
+		for _, j := range jobs {
+			if r.Job == j.Name && r.Err == nil && r.Total != total(j.N) {
+				errs = append(errs, fmt.Errorf("%s's total is %d, but countdown(%d) returns %d", j.Name, r.Total, j.N, total(j.N)))
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// total is what countdown(n) returns: 0 + 1 + ... + (n-1).
+func total(n int) int { return n * (n - 1) / 2 }
+
+// waitedForA returns a failure when, in a run of atOnceSchedule, B blocked
+// in step 2 while A was in the middle of its countdown.
+func waitedForA(res *interleave.Result) *interleave.Failure {
+	for i, e := range res.Trace {
+		if e.G == "B" && e.Kind == interleave.Block && e.Step == 2 {
+			return &interleave.Failure{
+				Kind:     interleave.Broken,
+				Scenario: res.Scenario,
+				Message: fmt.Sprintf("B waited in %s at %s (line %d) while A was in the middle of its countdown "+
+					"(want the two jobs to run at once)", e.Label, e.At, lineOf(res.Trace, i)),
+				Trace:    res.Trace,
+				Schedule: res.Schedule,
+			}
+		}
+	}
+	return nil
+}
+
+// lineOf is the number of the line that shows event i when t is printed
+// (a read and the write that follows it share a line).
+func lineOf(t interleave.Trace, i int) int { return len(t[:i+1].Lines()) }
+
+// explain says, in a learner's words, what went wrong in a failed run and
+// what to do about it.
+func explain(f *interleave.Failure, o *outcome) string {
+	if f == nil {
+		return ""
+	}
+	switch f.Kind {
+	case interleave.Deadlock:
+		return "deadlock: every goroutine waits and none can go on. Does a job wait to hand over its result while " +
+			"nobody takes it (main's Results must take one result per job), or does Results wait for more results " +
+			"than there are jobs? Next: HINTS.md, hint 3."
+	case interleave.Panicked:
+		return "a goroutine panicked while running a job or gathering the results; the trace below ends where. Next: HINTS.md, hint 3."
+	case interleave.Broken:
+	default:
+		return "the run did not finish normally; the message below says why. Next: HINTS.md, hint 3."
+	}
+	if o == nil {
+		return "the run broke a promise of Batch (below). Next: HINTS.md, hint 1."
+	}
+	if err := failed(o.got); err != nil {
+		if strings.Contains(err.Error(), "cannot cross interpreters") {
+			return "a job's argument crossed interpreters: every object belongs to the interpreter that made it, and the VM " +
+				"refuses to hand one to a thread of another interpreter, as one Python process cannot use another's objects. " +
+				"Pass the job's input as a plain Go value (job.N, an int): the job's own interpreter makes its own object " +
+				"of it, as multiprocessing copies a process's arguments into it. Next: HINTS.md, hint 2."
+		}
+		return "a job failed; its error is below. Next: HINTS.md, hint 3."
+	}
+	var layout *layoutError
+	if errors.As(o.interps.oneEach(o.jobs), &layout) {
+		switch {
+		case len(layout.shared) > 0:
+			return cpuBound(f, o)
+		case layout.threads == 0:
+			return "no job ran on an interpreter that newInterpreter made. Make every interpreter with the " +
+				"newInterpreter function NewBatch was given, not with vm.New: the specs count the interpreters it " +
+				"makes, and turn on their debug checks. Next: HINTS.md, hint 1."
+		}
+		return "each job must run as exactly one thread, of an interpreter of its own: make one interpreter and one " +
+			"thread per Run, and call countdown once on it. Next: HINTS.md, hint 3."
+	}
+	return "lost result: main's Results must wait until every job has handed over its result, and return each exactly " +
+		"once. A Results that takes only what has arrived so far returns too early when a job is still counting. " +
+		"Next: HINTS.md, hint 2."
+}
+
+// cpuBound explains a run in which jobs shared an interpreter.
+func cpuBound(f *interleave.Failure, o *outcome) string {
+	var names []string
+	for _, j := range o.jobs {
+		names = append(names, j.Name)
+	}
+	var waits []string
+	for i, e := range f.Trace {
+		if e.Kind == interleave.Block && slices.Contains(names, e.G) {
+			waits = append(waits, fmt.Sprintf("%s at line %d", e.G, lineOf(f.Trace, i)))
+		}
+	}
+	msg := "cpu-bound: " + strings.Join(names, " and ") + " ran as threads of one interpreter" + sharedName(o) + ", so they took turns on its GIL"
+	if len(waits) > 0 {
+		msg += " (each waited for it while the other ran: " + strings.Join(waits, ", ") + ")"
+	}
+	return msg + ". Only the thread that holds an interpreter's GIL runs bytecode, so CPU-bound jobs that share an " +
+		"interpreter never run at the same time, however many processors there are, and handing the GIL back and forth " +
+		"costs extra. Give each job an interpreter of its own, made with newInterpreter, as Python's multiprocessing " +
+		"gives each job a process. Next: HINTS.md, hint 1."
+}
+
+// sharedName is ", main" for the interpreter that ran more than one
+// thread, or "" if there is none.
+func sharedName(o *outcome) string {
+	for _, in := range o.interps.all() {
+		if in.Threads() > 1 {
+			return ", " + in.Name()
+		}
+	}
+	return ""
+}
+
+// HaveTotal succeeds for a Result of the job named job, without an error,
+// whose Total is want.
+func HaveTotal(job string, want int) types.GomegaMatcher {
+	return gcustom.MakeMatcher(func(r Result) (bool, error) {
+		return r.Job == job && r.Err == nil && r.Total == want, nil
+	}).WithTemplate("Expected {{.Actual.Job}}'s result (total {{.Actual.Total}}, error {{.Actual.Err}}) {{.To}} be job {{.Data.Job}}'s, with total {{.Data.Want}} and no error",
+		struct {
+			Job  string
+			Want int
+		}{job, want})
+}
