@@ -14,5 +14,5 @@ func ExampleFind() {
 	fmt.Println(err)
 	// Output:
 	// 02-premature-free teaches premature free
-	// course: no lesson "42"; the lessons are: 1 or lost-update, 2 or premature-free, 3 or deadlock
+	// course: no lesson "42"; the lessons are: 1 or lost-update, 2 or premature-free, 3 or deadlock, 4 or global-lock, 5 or cpu-bound, 6 or io-release
 }
