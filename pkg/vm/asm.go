@@ -45,7 +45,8 @@ const (
 type opInfo struct {
 	name    string
 	operand operandKind
-	effect  int // change in stack depth (CALL_BUILTIN: minus its argument count, plus one)
+	pops    int // values it takes off the stack (CALL_BUILTIN: its argument count)
+	pushes  int // values it puts on the stack
 }
 
 type operandKind uint8
@@ -62,20 +63,20 @@ const (
 )
 
 var ops = [...]opInfo{
-	opNop:            {"NOP", noOperand, 0},
-	opLoadConst:      {"LOAD_CONST", constOperand, 1},
-	opLoadFast:       {"LOAD_FAST", localOperand, 1},
-	opStoreFast:      {"STORE_FAST", localOperand, -1},
-	opLoadGlobal:     {"LOAD_GLOBAL", globalOperand, 1},
-	opStoreGlobal:    {"STORE_GLOBAL", globalOperand, -1},
-	opBinaryOp:       {"BINARY_OP", binaryOperand, -1},
-	opCompareOp:      {"COMPARE_OP", compareOperand, -1},
-	opPopJumpIfFalse: {"POP_JUMP_IF_FALSE", labelOperand, -1},
-	opPopJumpIfTrue:  {"POP_JUMP_IF_TRUE", labelOperand, -1},
-	opJump:           {"JUMP", labelOperand, 0},
-	opCallBuiltin:    {"CALL_BUILTIN", builtinOperand, 1},
-	opPopTop:         {"POP_TOP", noOperand, -1},
-	opReturnValue:    {"RETURN_VALUE", noOperand, -1},
+	opNop:            {"NOP", noOperand, 0, 0},
+	opLoadConst:      {"LOAD_CONST", constOperand, 0, 1},
+	opLoadFast:       {"LOAD_FAST", localOperand, 0, 1},
+	opStoreFast:      {"STORE_FAST", localOperand, 1, 0},
+	opLoadGlobal:     {"LOAD_GLOBAL", globalOperand, 0, 1},
+	opStoreGlobal:    {"STORE_GLOBAL", globalOperand, 1, 0},
+	opBinaryOp:       {"BINARY_OP", binaryOperand, 2, 1},
+	opCompareOp:      {"COMPARE_OP", compareOperand, 2, 1},
+	opPopJumpIfFalse: {"POP_JUMP_IF_FALSE", labelOperand, 1, 0},
+	opPopJumpIfTrue:  {"POP_JUMP_IF_TRUE", labelOperand, 1, 0},
+	opJump:           {"JUMP", labelOperand, 0, 0},
+	opCallBuiltin:    {"CALL_BUILTIN", builtinOperand, 0, 1},
+	opPopTop:         {"POP_TOP", noOperand, 1, 0},
+	opReturnValue:    {"RETURN_VALUE", noOperand, 1, 0},
 }
 
 var opByName = func() map[string]opcode {
@@ -531,6 +532,7 @@ func (a *assembler) checkStack(f *Func) {
 	for len(work) > 0 {
 		w := work[len(work)-1]
 		work = work[:len(work)-1]
+	path:
 		for pc, d := w.pc, w.d; ; {
 			if pc >= len(f.code) {
 				last := f.code[len(f.code)-1]
@@ -545,28 +547,19 @@ func (a *assembler) checkStack(f *Func) {
 			}
 			depth[pc] = d
 			in := f.code[pc]
-			pops := 0
-			switch in.op {
-			case opStoreFast, opStoreGlobal, opPopJumpIfFalse, opPopJumpIfTrue, opPopTop, opReturnValue:
-				pops = 1
-			case opBinaryOp, opCompareOp:
-				pops = 2
-			case opCallBuiltin:
+			pops := ops[in.op].pops
+			if in.op == opCallBuiltin {
 				pops = int(in.argc)
 			}
 			if d < pops {
 				a.errorf(in.line, "%s needs %s on the stack, but there %s only %d here", in.text, plural(pops, "value"), isAre(d), d)
 				return
 			}
-			d -= pops
-			if in.op != opStoreFast && in.op != opStoreGlobal && in.op != opPopJumpIfFalse &&
-				in.op != opPopJumpIfTrue && in.op != opPopTop && in.op != opReturnValue && in.op != opJump && in.op != opNop {
-				d++
-			}
+			d += ops[in.op].pushes - pops
 			f.maxStack = max(f.maxStack, d)
 			switch in.op {
 			case opReturnValue:
-				goto next
+				break path
 			case opJump:
 				pc = int(in.arg)
 				continue
@@ -575,7 +568,6 @@ func (a *assembler) checkStack(f *Func) {
 			}
 			pc++
 		}
-	next:
 	}
 }
 

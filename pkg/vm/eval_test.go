@@ -281,4 +281,3 @@ skip:
     RETURN_VALUE
 end
 `
-
