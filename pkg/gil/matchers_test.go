@@ -3,7 +3,6 @@ package gil_test
 import (
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/onsi/gomega/gcustom"
 	"github.com/onsi/gomega/types"
@@ -82,6 +81,3 @@ func BeFreed() types.GomegaMatcher {
 		return o.Freed(), nil
 	}).WithTemplate("Expected {{.Actual}} (reference count {{.Actual.RefCount}}) {{.To}} be freed")
 }
-
-// indent indents every line of s by two spaces, for report entries.
-func indent(s string) string { return "  " + strings.ReplaceAll(s, "\n", "\n  ") }

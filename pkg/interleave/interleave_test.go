@@ -119,7 +119,7 @@ var _ = Describe("Replay", func() {
 						select {
 						case <-stop:
 							return
-						default:
+						default: //lint:ignore SA5004 the spin is the point of this spec
 						}
 					}
 				})
