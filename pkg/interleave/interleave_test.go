@@ -222,4 +222,26 @@ var _ = Describe("Int", func() {
 			Expect(zero.Name()).To(Equal("int"), "an unnamed cell has a placeholder name")
 		})
 	})
+
+	When("an interpreter records its accesses as done by an instruction", func() {
+		It("shows the instruction in the trace's function column instead of the calling function", func() {
+			var inRun, outside bool
+			outside = interleave.InRun()
+			res, err := interleave.Replay("A*4", interleave.Scenario{Name: "an interpreter's step", Setup: func(r *interleave.Run) {
+				c := interleave.NewInt("foo.refcount", 1)
+				r.Go("A", func() {
+					inRun = interleave.InRun()
+					c.SetAs("LOAD_GLOBAL foo", c.GetAs("LOAD_GLOBAL foo")+1)
+					interleave.PointAs("POP_TOP", "frees foo")
+				})
+			}})
+			Expect(err).NotTo(HaveOccurred())
+			Expect(res.Trace.Lines()).To(Equal([]string{
+				"  1. A  LOAD_GLOBAL foo  reads foo.refcount -> 1, writes 2",
+				"  2. A  POP_TOP          frees foo",
+			}), "GetAs, SetAs and PointAs name what the goroutine was doing")
+			Expect(inRun).To(BeTrue(), "a goroutine the run started is in the run")
+			Expect(outside).To(BeFalse(), "the spec's own goroutine is not")
+		})
+	})
 })
