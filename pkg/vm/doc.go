@@ -23,8 +23,9 @@
 //	  2. B  LOAD_GLOBAL foo  reads foo.refcount -> 2, writes 3
 //
 // Every [Config.CheckInterval] instructions a thread reaches the eval
-// breaker: if its lock asks for it ([DropRequester]), the thread drops the
-// lock and takes it again, which lets a waiting thread in. Builtins that
+// breaker: if its lock asks for it ([DropRequester]), or if the lock does
+// not implement DropRequester at all (CPython 2's behaviour), the thread
+// drops the lock and takes it again, which lets a waiting thread in. Builtins that
 // wait release the lock around the wait with [Thread.ReleaseGIL] and
 // [Thread.AcquireGIL], as C code does with Py_BEGIN_ALLOW_THREADS and
 // Py_END_ALLOW_THREADS, and touch no object in between. Debug checks

@@ -54,9 +54,10 @@ type Config struct {
 // time, each holding the lock; threads of different interpreters share
 // nothing and run in parallel, like Python processes.
 //
-// Create interpreters with New. Configure one (SetGlobal, Define) before
-// its threads start; after that, its objects and globals are guarded by its
-// lock and only its threads touch them.
+// Create interpreters with New; an Interpreter must not be copied.
+// Configure one (SetGlobal, Define) before its threads start; after that,
+// its objects and globals are guarded by its lock and only its threads
+// touch them. Name, Lock, NewThread and Threads are safe for concurrent use.
 type Interpreter struct {
 	name     string        // read-only
 	lock     Lock          // read-only
