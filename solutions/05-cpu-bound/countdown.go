@@ -3,7 +3,7 @@ package cpubound
 import "github.com/racekit/racekit/pkg/vm"
 
 // Countdown is the job every Batch runs: the seeds' countdown, which counts n
-// down to 0 and adds up the numbers it passes on the way. In Python:
+// down to 0, here also adding up the numbers it passes. In Python:
 //
 //	def countdown(n):
 //	    total = 0
