@@ -164,7 +164,7 @@ var _ = Describe("The global interpreter lock", Ordered, ContinueOnFailure, func
 				}
 				return broken
 			})
-			Expect(res).To(interleavetest.Pass(), explainOwner(res.Failure, 1))
+			Expect(res).To(interleavetest.Pass(), explainOwner(res.Failure, 2))
 		})
 
 		It("lets a VM thread run bytecode, naming it as the holder, and is free when the thread is done", func() {
@@ -190,7 +190,7 @@ var _ = Describe("The global interpreter lock", Ordered, ContinueOnFailure, func
 				},
 			}, controlled)
 			Expect(err).NotTo(HaveOccurred())
-			Expect(res).To(interleavetest.Pass(), explainOwner(res.Failure, 1))
+			Expect(res).To(interleavetest.Pass(), explainOwner(res.Failure, 2))
 		})
 	})
 
@@ -272,7 +272,7 @@ var _ = Describe("The global interpreter lock", Ordered, ContinueOnFailure, func
 			Expect(err).NotTo(HaveOccurred(), "the schedule must parse")
 			Expect(res).To(interleavetest.Pass(), explain(res.Failure))
 			Expect(res.Trace).To(ShowWaiting("B", "C"), "global interpreter lock: B and C started while A held the GIL, so each one's Acquire "+
-				"must wait (block) until the GIL is free. Next: HINTS.md, hint 1.")
+				"must wait (block) until the GIL is free. Replay this schedule: %s. Next: HINTS.md, hint 1.", res.Schedule)
 			notes(res)
 		})
 	})

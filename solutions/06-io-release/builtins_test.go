@@ -105,8 +105,14 @@ var _ = Describe("The blocking builtins read and sleep", Ordered, func() {
 	})
 
 	When("four threads each sleep 100 ms (in fake time)", func() {
+		It("takes 400 ms with a sleep that holds the GIL while it waits (the spec's own, to show the cost)", func() {
+			got := sleepInBubble(4, 100, sleepHoldingGIL)
+			Expect(got).To(ReturnNoneEverywhere(), func() string { return explainNaps(got) })
+			Expect(got).To(TakeFakeTime(400*time.Millisecond), "a sleep that keeps the GIL lets one thread sleep at a time")
+		})
+
 		It("lets them sleep side by side: 100 ms in all, not 400", func() {
-			got := sleepInBubble(4, 100)
+			got := sleepInBubble(4, 100, Sleep)
 			Expect(got).To(ReturnNoneEverywhere(), func() string { return explainNaps(got) })
 			Expect(got).To(TakeFakeTime(100*time.Millisecond), "blocking i/o: Sleep waits while it still holds the GIL, "+
 				"so each thread must wait for the one before it to finish sleeping, and four sleeps of 100 ms take 400 ms. "+
@@ -648,14 +654,14 @@ func explainNaps(n naps) string {
 // synctest.Test fails the suite's T with FailNow, which ends the calling
 // goroutine, when the race detector reported a race inside the bubble: it
 // runs on a goroutine of its own here, so that the spec can say so.
-func sleepInBubble(threads, ms int) naps {
+func sleepInBubble(threads, ms int, sleep vm.Builtin) naps {
 	n := naps{Woke: make([]time.Duration, threads), Errs: make([]error, threads), Panics: make([]any, threads)}
 	finished := make(chan bool)
 	go func() {
 		normally := false
 		defer func() { finished <- normally }()
 		defer func() { n.Escaped = recover() }()
-		inBubble(&n, threads, ms)
+		inBubble(&n, threads, ms, sleep)
 		normally = true
 	}()
 	if !<-finished && n.Escaped == nil {
@@ -664,10 +670,12 @@ func sleepInBubble(threads, ms int) naps {
 	return n
 }
 
-// inBubble runs sleepInBubble's threads inside a synctest bubble.
-func inBubble(n *naps, threads, ms int) {
+// inBubble runs sleepInBubble's threads inside a synctest bubble, with
+// sleep as the builtin sleep.
+func inBubble(n *naps, threads, ms int, sleep vm.Builtin) {
 	synctest.Test(suiteT, func(*testing.T) {
 		in := newInterp(nil)
+		in.Define("sleep", sleep)
 		start := time.Now()
 		var wg sync.WaitGroup
 		for i := range threads {
@@ -790,4 +798,15 @@ func FinishCleanly() types.GomegaMatcher {
 	return gcustom.MakeMatcher(func(trouble []string) (bool, error) {
 		return len(trouble) == 0, nil
 	}).WithTemplate("Expected every thread {{.To}} finish with its result, but:{{range .Actual}}\n  {{.}}{{end}}")
+}
+
+// sleepHoldingGIL is sleep(ms) written the wrong way on purpose: it waits
+// while it holds the GIL, so no other thread of the interpreter can run.
+func sleepHoldingGIL(t *vm.Thread, args []*vm.Object) (*vm.Object, error) {
+	ms, err := t.Int(args[0])
+	if err != nil {
+		return nil, err
+	}
+	time.Sleep(time.Duration(ms) * time.Millisecond)
+	return nil, nil
 }
