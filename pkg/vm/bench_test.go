@@ -16,27 +16,9 @@ import (
 // count is the seeds' COUNT: the notebook times countdown(5_000_000).
 const count = 5_000_000
 
-// countdown is the seeds' countdown(n) as the VM runs it.
-var countdown = vm.MustAssemble("countdown.asm", `
-# def countdown(n):
-#     while n > 0:
-#         n -= 1
-func countdown(n)
-loop:
-    LOAD_FAST n
-    LOAD_CONST 0
-    COMPARE_OP >
-    POP_JUMP_IF_FALSE done
-    LOAD_FAST n
-    LOAD_CONST 1
-    BINARY_OP -
-    STORE_FAST n
-    JUMP loop
-done:
-    LOAD_CONST None
-    RETURN_VALUE
-end
-`)
+// countdown is the seeds' countdown(n) as the VM runs it (countdownText,
+// which the specs share).
+var countdown = vm.MustAssemble("countdown.asm", countdownText)
 
 // runThreads runs countdown(n) on each of threads threads of interp at
 // once and waits for them.
