@@ -1,0 +1,106 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/racekit/racekit/pkg/course"
+	"github.com/racekit/racekit/pkg/progress"
+)
+
+// env is what every command works with: the kit's root folder and where to
+// write. A command that needs the root finds it set.
+type env struct {
+	root   string   // the kit's root folder (holds go.mod and lessons/)
+	out    *printer // standard output: results
+	errOut *printer // standard error: problems
+	now    func() time.Time
+}
+
+// newEnv finds the kit's root from the working directory.
+func newEnv(stdout, stderr io.Writer) (*env, error) {
+	root, err := course.Root()
+	if err != nil {
+		return nil, err
+	}
+	return &env{root: root, out: newPrinter(stdout), errOut: newPrinter(stderr), now: time.Now}, nil
+}
+
+// flags returns an empty flag set for the named command. Parse it with
+// e.parse, which prints the command's usage for -h and turns bad flags into
+// usage errors.
+func (e *env) flags(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet("racekit "+name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	return fs
+}
+
+// parse parses args with fs. For -h it prints the command's usage and
+// returns flag.ErrHelp; a bad flag is a *usageError.
+func (e *env) parse(fs *flag.FlagSet, args []string) error {
+	err := fs.Parse(args)
+	if err == flag.ErrHelp {
+		name := strings.TrimPrefix(fs.Name(), "racekit ")
+		for _, c := range commands {
+			if c.name == name {
+				fmt.Fprintf(e.out, "usage: racekit %s %s\n\n%s\n", c.name, c.args, c.summary)
+			}
+		}
+		fs.SetOutput(e.out)
+		hasFlags := false
+		fs.VisitAll(func(*flag.Flag) { hasFlags = true })
+		if hasFlags {
+			fmt.Fprintln(e.out, "\nflags:")
+			fs.PrintDefaults()
+		}
+		return flag.ErrHelp
+	}
+	if err != nil {
+		return &usageError{err.Error()}
+	}
+	return nil
+}
+
+// lesson returns the lesson named by the command's positional arguments.
+// With none, it returns the first lesson not yet passed when optional is
+// true, and a usage error when it is false. A lesson that is not in this
+// version of the kit, or an unknown name, is a usage error listing the
+// lessons there are.
+func (e *env) lesson(args []string, optional bool) (course.Lesson, error) {
+	switch {
+	case len(args) > 1:
+		return course.Lesson{}, usagef("one lesson at a time, got %q", strings.Join(args, " "))
+	case len(args) == 0 && !optional:
+		return course.Lesson{}, usagef("which lesson? name it by number or slug, e.g. 1 or %s", course.InKit()[0].Slug)
+	case len(args) == 0:
+		st, err := progress.Load(e.root)
+		if err != nil {
+			return course.Lesson{}, err
+		}
+		if l, ok := st.Next(course.InKit()); ok {
+			return l, nil
+		}
+		kit := course.InKit()
+		return kit[len(kit)-1], nil
+	}
+	l, err := course.Find(args[0])
+	if err != nil {
+		return course.Lesson{}, &usageError{err.Error()}
+	}
+	if !l.InKit {
+		return course.Lesson{}, usagef("lesson %d (%s) is not in this version of the kit yet; the lessons are %s", l.Number, l.Slug, lessonList())
+	}
+	return l, nil
+}
+
+// lessonList names the lessons in the kit: "1 lost-update, 2 premature-free, ...".
+func lessonList() string {
+	var names []string
+	for _, l := range course.InKit() {
+		names = append(names, fmt.Sprintf("%d %s", l.Number, l.Slug))
+	}
+	return strings.Join(names, ", ")
+}

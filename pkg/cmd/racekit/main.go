@@ -1,0 +1,147 @@
+// Command racekit is the companion of the racekit course: it shows where a
+// learner is, checks a lesson, watches it, gives hints, resets a lesson to
+// its starter, shows a solution, grades a submission for an instructor or
+// CI, and verifies the kit itself.
+//
+// Run it from anywhere inside a racekit checkout:
+//
+//	go run ./pkg/cmd/racekit            the course table and what to do next
+//	go run ./pkg/cmd/racekit check 1    run lesson 1's spec under -race
+//	go run ./pkg/cmd/racekit help       every command
+//
+// Exit status: 0 when the command did what was asked and, for check, grade
+// and verify, everything passed; 1 when a lesson failed; 2 for bad usage or
+// when the command could not run at all.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"slices"
+	"strings"
+)
+
+// command is one racekit subcommand.
+type command struct {
+	name    string
+	args    string // the argument synopsis: "[lesson]"
+	summary string // one line for the command list
+	// run carries out the command with its arguments (flags included). It
+	// returns errFailed (possibly wrapped) when a lesson failed, a
+	// *usageError for bad input, and any other error when it could not run.
+	run func(ctx context.Context, e *env, args []string) error
+}
+
+// commands is every subcommand, in the order help lists them. It is set in
+// init, since the commands' own usage text reads it.
+var commands []command
+
+func init() {
+	commands = []command{
+		{"status", "", "the course table and the next command (also: racekit with no arguments)", runStatus},
+		{"check", "[lesson]", "run a lesson's spec under -race and explain the result", runCheck},
+		{"watch", "[lesson]", "check a lesson again whenever one of its files is saved", runWatch},
+		{"hint", "[lesson]", "show the next hint of a lesson", runHint},
+		{"reset", "<lesson>", "restore a lesson's starter files (yours are backed up first)", runReset},
+		{"solution", "<lesson>", "show a lesson's solution as a diff against your files", runSolution},
+		{"grade", "[flags]", "grade every lesson of a submission (for instructors and CI)", runGrade},
+		{"verify", "[lesson...]", "check the kit itself: every starter fails, every solution passes", runVerify},
+		{"help", "[command]", "show this list, or one command's flags", nil},
+	}
+}
+
+// errFailed marks a command that ran but whose lesson or grade failed: the
+// exit status is 1 and the command has already said why.
+var errFailed = errors.New("failed")
+
+// usageError is bad input from the user: the exit status is 2.
+type usageError struct{ msg string }
+
+func (u *usageError) Error() string { return u.msg }
+
+// usagef returns a *usageError with a formatted message.
+func usagef(format string, args ...any) error {
+	return &usageError{fmt.Sprintf(format, args...)}
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run is racekit with its arguments, writing to stdout and stderr, and
+// returns the exit status.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	name := "status"
+	if len(args) > 0 {
+		name, args = args[0], args[1:]
+	}
+	if name == "help" || name == "-h" || name == "-help" || name == "--help" {
+		return help(stdout, stderr, args)
+	}
+	i := slices.IndexFunc(commands, func(c command) bool { return c.name == name })
+	if i < 0 || commands[i].run == nil {
+		fmt.Fprintf(stderr, "racekit: unknown command %q\n\n", name)
+		usage(stderr)
+		return 2
+	}
+	e, err := newEnv(stdout, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "racekit: %v\n", err)
+		return 2
+	}
+	err = commands[i].run(ctx, e, args)
+	var ue *usageError
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.Is(err, errFailed):
+		return 1
+	case errors.As(err, &ue):
+		fmt.Fprintf(stderr, "racekit %s: %v\n", name, err)
+		fmt.Fprintf(stderr, "run 'racekit help %s' for its usage\n", name)
+		return 2
+	default:
+		fmt.Fprintf(stderr, "racekit %s: %v\n", name, err)
+		return 2
+	}
+}
+
+// help prints the command list, or one command's usage.
+func help(stdout, stderr io.Writer, args []string) int {
+	if len(args) == 0 {
+		usage(stdout)
+		return 0
+	}
+	i := slices.IndexFunc(commands, func(c command) bool { return c.name == args[0] })
+	if i < 0 || commands[i].run == nil {
+		fmt.Fprintf(stderr, "racekit help: unknown command %q\n", args[0])
+		return 2
+	}
+	e := &env{out: newPrinter(stdout), errOut: newPrinter(stderr)}
+	// Every command parses its flags with newFlags, which prints the
+	// command's usage for -h.
+	_ = commands[i].run(context.Background(), e, []string{"-h"})
+	return 0
+}
+
+// usage prints every command with its summary.
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "racekit: the companion of the racekit course")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "usage: go run ./pkg/cmd/racekit <command> [arguments]")
+	fmt.Fprintln(w)
+	for _, c := range commands {
+		fmt.Fprintf(w, "  %-26s %s\n", strings.TrimSpace(c.name+" "+c.args), c.summary)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "A lesson is named by its number (1) or its slug (lost-update).")
+}
