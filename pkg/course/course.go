@@ -41,6 +41,15 @@ func (l Lesson) LessonDir(root string) string { return filepath.Join(root, "less
 // SolutionDir is the solution's folder, below the kit's root.
 func (l Lesson) SolutionDir(root string) string { return filepath.Join(root, "solutions", l.Dir()) }
 
+// StarterDir holds a pristine copy of the lesson's starter exercise files
+// (every non-test .go file of its lessons/ folder as the kit ships it),
+// below the kit's root, in testdata/ so the go tool ignores it. racekit
+// reset restores a lesson's starter from here, since the learner edits
+// the copy in lessons/.
+func (l Lesson) StarterDir(root string) string {
+	return filepath.Join(root, "testdata", "starters", l.Dir())
+}
+
 // FixturesDir holds the lesson's wrong fixes and correct alternatives,
 // below the kit's root (in testdata/, which the go tool ignores).
 func (l Lesson) FixturesDir(root string) string {
