@@ -1,0 +1,17 @@
+// Package grade grades a learner's work on racekit's lessons without
+// touching it: for each lesson it lays the submission's exercise files (every
+// .go file of the lesson that is not a _test.go file) over a pristine copy of
+// the kit's specs in a temporary folder, builds the lesson with the race
+// detector, runs it under a time limit, and decides from Ginkgo's JSON
+// report and the race detector's output whether the lesson passed.
+//
+// A lesson passes only when every one of its pristine specs ran and passed
+// and the race detector reported nothing; an exit status alone is never
+// taken as proof. Test files a submission adds or edits are ignored and
+// reported. A lesson that does not build, crashes, hangs or exits early
+// fails with a message that says which, and the other lessons are graded
+// all the same.
+//
+// The results are written as JSON (WriteJSON), JUnit XML through Ginkgo's
+// own reporter (WriteJUnit) and a markdown table (WriteSummary).
+package grade

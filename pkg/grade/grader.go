@@ -1,0 +1,241 @@
+package grade
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"go/parser"
+	"go/token"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/racekit/racekit/pkg/course"
+	"github.com/racekit/racekit/pkg/testrun"
+)
+
+// DefaultTimeout is how long a lesson's specs may run when Grader.Timeout
+// is zero. A correct lesson takes well under two seconds under -race; the
+// specs give up on a hung call after ten.
+const DefaultTimeout = time.Minute
+
+// Grader grades submissions against the kit checked out at Kit. The zero
+// value is not usable: Kit is required. A Grader holds no state between
+// calls, so one may grade several submissions at once.
+type Grader struct {
+	// Kit is the root of a pristine racekit checkout: its solutions/
+	// folders hold the specs every lesson is graded with, and its pkg/
+	// folder the machinery the specs use.
+	Kit string
+	// Timeout is how long each lesson's specs may run; zero means
+	// DefaultTimeout.
+	Timeout time.Duration
+}
+
+// Grade grades lessons of the submission rooted at submission (a folder
+// shaped like a racekit checkout: lessons/NN-slug/...). It returns an error
+// only when grading itself cannot go on (the go command is missing, say);
+// everything wrong with the submission is in the Result.
+func (g Grader) Grade(ctx context.Context, submission string, lessons []course.Lesson) (Result, error) {
+	if st, err := os.Stat(submission); err != nil || !st.IsDir() {
+		return Result{}, fmt.Errorf("grade: the submission %s is not a folder", submission)
+	}
+	var r Result
+	for _, l := range lessons {
+		lr, err := g.Lesson(ctx, submission, l)
+		if err != nil {
+			return r, err
+		}
+		r.add(lr)
+	}
+	return r, nil
+}
+
+// Lesson grades one lesson of the submission rooted at submission.
+func (g Grader) Lesson(ctx context.Context, submission string, l course.Lesson) (Lesson, error) {
+	timeout := g.Timeout
+	if timeout == 0 {
+		timeout = DefaultTimeout
+	}
+	kitDir := l.LessonDir(g.Kit)
+	out := Lesson{Slug: l.Slug, Title: l.Title, MaxScore: 1, Lesson: l, Dir: kitDir}
+	subDir := l.LessonDir(submission)
+	exercise, err := course.ExerciseFiles(subDir)
+	if err != nil {
+		return out.error(fmt.Sprintf("the submission has no lessons/%s folder", l.Dir()), ""), nil
+	}
+	work, err := os.MkdirTemp("", "racekit-grade-"+l.Dir()+"-")
+	if err != nil {
+		return out, fmt.Errorf("grade: %w", err)
+	}
+	defer os.RemoveAll(work)
+
+	// The pristine specs come from the kit's solution, whose spec files
+	// are byte-identical to the lesson's.
+	specs, err := course.SpecFiles(l.SolutionDir(g.Kit))
+	if err != nil || len(specs) == 0 {
+		return out, fmt.Errorf("grade: the kit at %s has no specs for %s (solutions/%s)", g.Kit, l.Dir(), l.Dir())
+	}
+	if out.Ignored, err = ignoredTests(subDir, l.SolutionDir(g.Kit), specs); err != nil {
+		return out, err
+	}
+	if msg := forbiddenImports(subDir, exercise); msg != "" {
+		return out.fail(msg), nil
+	}
+	src := map[string]string{} // file name in the lesson -> file to copy
+	for _, name := range exercise {
+		src[name] = filepath.Join(subDir, name)
+	}
+	for _, name := range specs {
+		src[name] = filepath.Join(l.SolutionDir(g.Kit), name)
+	}
+	overlay, err := writeOverlay(work, kitDir, src)
+	if err != nil {
+		return out, err
+	}
+
+	bin := filepath.Join(work, l.Package+".test")
+	err = testrun.Compile(ctx, testrun.Build{Dir: g.Kit, Package: "./lessons/" + l.Dir(), Race: true, Overlay: overlay, Output: bin})
+	var be *testrun.BuildError
+	switch {
+	case errors.As(err, &be):
+		out.Output = strings.ReplaceAll(be.Output, filepath.Join(work, "files")+string(filepath.Separator), "")
+		return out.error(buildMessage(be, work, l), out.Output), nil
+	case err != nil:
+		return out, fmt.Errorf("grade: %w", err)
+	}
+	run, err := testrun.Run(ctx, bin, testrun.Options{Dir: kitDir, Timeout: timeout, Report: filepath.Join(work, "report.json")})
+	if err != nil {
+		return out, fmt.Errorf("grade: %w", err)
+	}
+	if ctx.Err() != nil {
+		return out, ctx.Err()
+	}
+	return judge(out, run, timeout), nil
+}
+
+// writeOverlay copies the files of src into work/files and writes a
+// `go build -overlay` file that puts them in place of the kit's lesson
+// folder kitDir, and hides every other .go file there. It returns the
+// overlay file's path.
+func writeOverlay(work, kitDir string, src map[string]string) (string, error) {
+	files := filepath.Join(work, "files")
+	if err := os.MkdirAll(files, 0o755); err != nil {
+		return "", fmt.Errorf("grade: %w", err)
+	}
+	replace := map[string]string{}
+	for name, from := range src {
+		data, err := os.ReadFile(from)
+		if err != nil {
+			return "", fmt.Errorf("grade: %w", err)
+		}
+		to := filepath.Join(files, name)
+		if err := os.WriteFile(to, data, 0o644); err != nil {
+			return "", fmt.Errorf("grade: %w", err)
+		}
+		replace[filepath.Join(kitDir, name)] = to
+	}
+	entries, _ := os.ReadDir(kitDir)
+	for _, e := range entries {
+		if name := e.Name(); strings.HasSuffix(name, ".go") && src[name] == "" {
+			replace[filepath.Join(kitDir, name)] = "" // not in the submission: deleted
+		}
+	}
+	data, err := json.MarshalIndent(map[string]any{"Replace": replace}, "", "  ")
+	if err != nil {
+		return "", fmt.Errorf("grade: %w", err)
+	}
+	path := filepath.Join(work, "overlay.json")
+	return path, os.WriteFile(path, data, 0o644)
+}
+
+// ignoredTests lists the submission's test files that grading does not
+// use: ones the kit does not have, and edited copies of the kit's specs.
+func ignoredTests(subDir, pristineDir string, specs []string) ([]string, error) {
+	theirs, err := course.SpecFiles(subDir)
+	if err != nil {
+		return nil, fmt.Errorf("grade: %w", err)
+	}
+	var out []string
+	for _, name := range theirs {
+		if !slices.Contains(specs, name) {
+			out = append(out, name+" (not one of the kit's specs)")
+			continue
+		}
+		a, err1 := os.ReadFile(filepath.Join(subDir, name))
+		b, err2 := os.ReadFile(filepath.Join(pristineDir, name))
+		if err := errors.Join(err1, err2); err != nil {
+			return nil, fmt.Errorf("grade: %w", err)
+		}
+		if !bytes.Equal(a, b) {
+			out = append(out, name+" (edited; the kit's copy was used)")
+		}
+	}
+	return out, nil
+}
+
+// frameworkImports are packages an exercise file has no business importing:
+// with them, code outside the _test.go files could register, skip or
+// focus specs.
+var frameworkImports = []string{"testing", "github.com/onsi/ginkgo", "github.com/onsi/gomega"}
+
+// forbiddenImports returns a message naming exercise files that import the
+// test framework, or "" when none does. Files that do not parse are left to
+// the compiler, whose message is better.
+func forbiddenImports(dir string, files []string) string {
+	var bad []string
+	for _, name := range files {
+		f, err := parser.ParseFile(token.NewFileSet(), filepath.Join(dir, name), nil, parser.ImportsOnly)
+		if err != nil {
+			continue
+		}
+		for _, imp := range f.Imports {
+			path, _ := strconv.Unquote(imp.Path.Value)
+			for _, fw := range frameworkImports {
+				if path == fw || strings.HasPrefix(path, fw+"/") {
+					bad = append(bad, fmt.Sprintf("%s imports %s", name, path))
+				}
+			}
+		}
+	}
+	if len(bad) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%s: the lesson's code may not use the test framework (only _test.go files may, and grading uses the kit's own)", strings.Join(bad, ", "))
+}
+
+// buildMessage says that the lesson did not build and where, with paths
+// as the learner knows them (lessons/NN-slug/file.go).
+func buildMessage(be *testrun.BuildError, work string, l course.Lesson) string {
+	if len(be.Problems) == 0 {
+		return "does not build:\n" + lastLines(be.Output, 10)
+	}
+	var lines []string
+	for _, p := range be.Problems {
+		file := p.File
+		if rel, err := filepath.Rel(filepath.Join(work, "files"), file); err == nil && !strings.HasPrefix(rel, "..") {
+			file = filepath.Join("lessons", l.Dir(), rel)
+		}
+		p.File = file
+		lines = append(lines, "  "+p.String())
+		if len(lines) == 10 {
+			lines = append(lines, fmt.Sprintf("  (and %d more)", len(be.Problems)-10))
+			break
+		}
+	}
+	return "does not build:\n" + strings.Join(lines, "\n")
+}
+
+// lastLines returns the last n lines of s.
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}

@@ -1,0 +1,106 @@
+package testrun
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os/exec"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// Build says what to compile: one package's test binary, as `go test -c`
+// makes it. The zero value is not usable: Package and Output are required.
+type Build struct {
+	Dir     string // the folder to run the go command in (the module's root); "" is the working directory
+	Package string // the package's import path, or a ./relative path from Dir
+	Race    bool   // build with the race detector
+	Overlay string // a `go build -overlay` file, or "" for none
+	Output  string // where to write the binary
+}
+
+// Problem is one compiler complaint: where, and what.
+type Problem struct {
+	File    string // as the compiler printed it
+	Line    int
+	Col     int // 0 when the compiler gave none
+	Message string
+}
+
+// String is "file:line:col: message", as the compiler printed it.
+func (p Problem) String() string {
+	if p.Col == 0 {
+		return fmt.Sprintf("%s:%d: %s", p.File, p.Line, p.Message)
+	}
+	return fmt.Sprintf("%s:%d:%d: %s", p.File, p.Line, p.Col, p.Message)
+}
+
+// BuildError is a package that did not compile: the go command's output
+// and the problems read from it.
+type BuildError struct {
+	Output   string
+	Problems []Problem // empty when the output names no file:line (a missing module, say)
+}
+
+func (e *BuildError) Error() string {
+	if len(e.Problems) == 0 {
+		return "testrun: the package did not build:\n" + strings.TrimSpace(e.Output)
+	}
+	lines := make([]string, len(e.Problems))
+	for i, p := range e.Problems {
+		lines[i] = p.String()
+	}
+	return "testrun: the package did not build:\n" + strings.Join(lines, "\n")
+}
+
+// Compile builds b's test binary. A package that does not compile gets a
+// *BuildError; a go command that cannot be run at all gets that error.
+func Compile(ctx context.Context, b Build) error {
+	if b.Package == "" || b.Output == "" {
+		return errors.New("testrun: Build needs a Package and an Output")
+	}
+	args := []string{"test", "-c", "-o", b.Output}
+	if b.Race {
+		args = append(args, "-race")
+	}
+	if b.Overlay != "" {
+		args = append(args, "-overlay", b.Overlay)
+	}
+	args = append(args, b.Package)
+	cmd := exec.CommandContext(ctx, "go", args...)
+	cmd.Dir = b.Dir
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := cmd.Run()
+	var exit *exec.ExitError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &exit) && ctx.Err() == nil:
+		return &BuildError{Output: out.String(), Problems: ParseProblems(out.String())}
+	default:
+		return fmt.Errorf("testrun: go %s: %w\n%s", strings.Join(args, " "), err, out.String())
+	}
+}
+
+// problemLine is a compiler or vet complaint: "path/file.go:12:3: message".
+var problemLine = regexp.MustCompile(`(?m)^(?:vet: )?(\S+?\.go):(\d+)(?::(\d+))?: (.+)$`)
+
+// ParseProblems reads the file:line complaints from a go command's output,
+// in order, skipping repeats.
+func ParseProblems(output string) []Problem {
+	var out []Problem
+	seen := map[string]bool{}
+	for _, m := range problemLine.FindAllStringSubmatch(output, -1) {
+		line, _ := strconv.Atoi(m[2])
+		col, _ := strconv.Atoi(m[3])
+		p := Problem{File: m[1], Line: line, Col: col, Message: m[4]}
+		if key := p.String(); !seen[key] {
+			seen[key] = true
+			out = append(out, p)
+		}
+	}
+	return out
+}
