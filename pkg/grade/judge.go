@@ -2,8 +2,8 @@ package grade
 
 import (
 	"fmt"
-	"slices"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -78,7 +78,7 @@ func judge(out Lesson, run testrun.Result, timeout time.Duration) Lesson {
 	case run.ExitCode != 0:
 		return out.error(fmt.Sprintf("every spec passed, but the test binary exited with status %d:\n%s", run.ExitCode, lastLines(run.Output, 10)), "")
 	case !run.Report.SuiteSucceeded:
-		return out.fail("Ginkgo reported the suite as failed: "+strings.Join(run.Report.SpecialSuiteFailureReasons, "; "))
+		return out.fail("Ginkgo reported the suite as failed: " + strings.Join(run.Report.SpecialSuiteFailureReasons, "; "))
 	}
 	out.Status, out.Score = Pass, 1
 	out.Message = withNotes(fmt.Sprintf("all %d specs passed under -race", total), out.Ignored)
