@@ -51,7 +51,7 @@ func (g Grader) Grade(ctx context.Context, submission string, lessons []course.L
 		if err != nil {
 			return r, err
 		}
-		r.add(lr)
+		r.Add(lr)
 	}
 	return r, nil
 }

@@ -65,7 +65,7 @@ func judge(out Lesson, run testrun.Result, timeout time.Duration) Lesson {
 	case len(failed) > 0 || raced:
 		var parts []string
 		if len(failed) > 0 {
-			parts = append(parts, fmt.Sprintf("%d of %d specs failed; the first: %q: %s", len(failed), total, specName(failed[0]), firstLine(failed[0].Failure.Message)))
+			parts = append(parts, fmt.Sprintf("%d of %d specs failed\nthe first: %s\n  %s", len(failed), total, specName(failed[0]), firstLine(specMessage(failed[0], out.Dir))))
 		}
 		if raced {
 			parts = append(parts, "the race detector reported a data race (Ginkgo counts it against the whole suite, not one spec)")

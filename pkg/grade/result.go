@@ -85,8 +85,8 @@ type Result struct {
 	Lessons  []Lesson `json:"lessons"`
 }
 
-// add appends a lesson's outcome and updates the totals.
-func (r *Result) add(l Lesson) {
+// Add appends a lesson's outcome and updates the totals and the status.
+func (r *Result) Add(l Lesson) {
 	if len(r.Lessons) == 0 {
 		r.Status = Pass
 	}

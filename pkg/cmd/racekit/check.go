@@ -2,9 +2,13 @@ package main
 
 import (
 	"context"
-	"errors"
+	"fmt"
+	"strings"
+	"time"
 
 	"github.com/racekit/racekit/pkg/course"
+	"github.com/racekit/racekit/pkg/grade"
+	"github.com/racekit/racekit/pkg/progress"
 )
 
 // runCheck carries out racekit check.
@@ -27,10 +31,87 @@ func runCheck(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
+// checkTimeout is how long check lets a lesson's specs run: long enough
+// for the specs' own hang detection (10 s per call) to speak first.
+const checkTimeout = 30 * time.Second
+
 // checkLesson runs lesson l's spec under -race against the learner's files,
 // prints what a learner can act on, and records the result in the progress
 // file. It reports whether the lesson passed; an error means the check
 // could not run at all (no go command, say), not that the lesson failed.
+//
+// It grades the learner's own checkout the way racekit grade does, so the
+// learner sees what an instructor's CI will see: the kit's specs (from
+// solutions/, byte-identical to the lesson's) with the learner's exercise
+// files, and nothing in the checkout is written but the progress file.
 func checkLesson(ctx context.Context, e *env, l course.Lesson) (passed bool, err error) {
-	return false, errors.New("not implemented yet")
+	start := e.now()
+	e.out.printf("%s %s: running its specs under -race...\n", e.out.paint(bold, "checking"), l.Dir())
+	g := grade.Grader{Kit: e.root, Timeout: checkTimeout}
+	res, err := g.Lesson(ctx, e.root, l)
+	if err != nil {
+		return false, err
+	}
+	e.showCheck(l, res)
+	e.out.printf("%s\n", e.out.paint(dim, fmt.Sprintf("(checked in %.1f s)", e.now().Sub(start).Seconds())))
+
+	st, err := progress.Load(e.root)
+	if err != nil {
+		return false, err
+	}
+	st.Checked(l, res.Status == grade.Pass, e.now())
+	if err := st.Save(e.root); err != nil {
+		return false, err
+	}
+	if res.Status == grade.Pass {
+		e.showNext(l, st)
+	}
+	return res.Status == grade.Pass, nil
+}
+
+// showCheck prints a lesson's result for the learner.
+func (e *env) showCheck(l course.Lesson, res grade.Lesson) {
+	p := e.out
+	p.println()
+	switch res.Status {
+	case grade.Pass:
+		p.printf("%s %s\n", p.paint(green+";"+bold, "✓ passed:"), res.Message)
+	case grade.Error:
+		p.printf("%s %s\n", p.paint(yellow+";"+bold, "✗ could not finish:"), indent(res.Message, "  "))
+	default:
+		summary, _, _ := strings.Cut(res.Message, "\n")
+		p.printf("%s %s\n", p.paint(red+";"+bold, "✗ failed:"), summary)
+		skipped := 0
+		for _, s := range res.Specs {
+			switch s.Status {
+			case grade.Fail:
+				p.printf("\n%s\n", p.paint(bold, "── "+s.Name))
+				p.printf("%s\n", indent("  "+s.Message, "  "))
+			case grade.Skipped:
+				skipped++
+			}
+		}
+		if skipped > 0 {
+			p.printf("\n%s\n", p.paint(dim, fmt.Sprintf("%d later specs were skipped after the failure; they run once the specs before them pass.", skipped)))
+		}
+		if strings.Contains(res.Message, "ignored test files") {
+			_, notes, _ := strings.Cut(res.Message, "ignored test files")
+			p.printf("\nignored test files%s\n", notes)
+		}
+	}
+	if res.Status != grade.Pass {
+		p.printf("\nnext: fix lessons/%s, then check again; read its README.md, or for a hint: %s\n",
+			l.Dir(), p.paint(cyan, fmt.Sprintf("go run ./pkg/cmd/racekit hint %d", l.Number)))
+	}
+}
+
+// showNext congratulates and names the next lesson not yet passed.
+func (e *env) showNext(l course.Lesson, st *progress.State) {
+	next, ok := st.Next(course.InKit())
+	if !ok {
+		e.out.printf("\nWell done: that was the last lesson of the kit, and every lesson has passed.\n")
+		return
+	}
+	e.out.printf("\nWell done! Next: lesson %d, %s. Read lessons/%s/README.md, then run %s\n",
+		next.Number, next.Title, next.Dir(), e.out.paint(cyan, fmt.Sprintf("go run ./pkg/cmd/racekit check %d", next.Number)))
 }
