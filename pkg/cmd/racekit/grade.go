@@ -136,4 +136,3 @@ func (p *printer) statusWord(s grade.Status) string {
 		return p.paint(yellow, word)
 	}
 }
-
