@@ -105,7 +105,7 @@ func (g Grader) Lesson(ctx context.Context, submission string, l course.Lesson) 
 	switch {
 	case errors.As(err, &be):
 		out.Output = strings.ReplaceAll(be.Output, filepath.Join(work, "files")+string(filepath.Separator), "")
-		return out.error(buildMessage(be, work, l), out.Output), nil
+		return out.error(buildMessage(be, g.Kit, work, l), out.Output), nil
 	case err != nil:
 		return out, fmt.Errorf("grade: %w", err)
 	}
@@ -211,16 +211,23 @@ func forbiddenImports(dir string, files []string) string {
 
 // buildMessage says that the lesson did not build and where, with paths
 // as the learner knows them (lessons/NN-slug/file.go).
-func buildMessage(be *testrun.BuildError, work string, l course.Lesson) string {
+// The go command ran in kit and may print paths relative to it.
+func buildMessage(be *testrun.BuildError, kit, work string, l course.Lesson) string {
 	if len(be.Problems) == 0 {
 		return "does not build:\n" + lastLines(be.Output, 10)
 	}
 	var lines []string
 	for _, p := range be.Problems {
 		file := p.File
+		if !filepath.IsAbs(file) {
+			file = filepath.Join(kit, file)
+		}
 		if rel, err := filepath.Rel(filepath.Join(work, "files"), file); err == nil && !strings.HasPrefix(rel, "..") {
 			file = filepath.Join("lessons", l.Dir(), rel)
+		} else if rel, err := filepath.Rel(kit, file); err == nil && !strings.HasPrefix(rel, "..") {
+			file = rel
 		}
+
 		p.File = file
 		lines = append(lines, "  "+p.String())
 		if len(lines) == 10 {

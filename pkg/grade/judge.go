@@ -100,7 +100,8 @@ func (out Lesson) noReport(run testrun.Result, timeout time.Duration) Lesson {
 		}
 		return out.error(msg, "")
 	case strings.Contains(run.Output, "panic: ") || strings.Contains(run.Output, "fatal error: "):
-		return out.error("crashed: "+crashMessage(run.Output, dump, out.Dir), "")
+		return out.error("crashed: "+crashMessage(run.Output, dump, out.Dir)+
+			"\n(a panic that nothing recovers ends the whole test binary, so no spec could report it)", "")
 	case run.ExitCode == 0:
 		return out.error("exited with status 0 before its specs ran or finished, so nothing was graded: does the code call os.Exit?", "")
 	default:

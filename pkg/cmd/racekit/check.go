@@ -77,7 +77,10 @@ func (e *env) showCheck(l course.Lesson, res grade.Lesson) {
 	case grade.Pass:
 		p.printf("%s %s\n", p.paint(green+";"+bold, "✓ passed:"), res.Message)
 	case grade.Error:
-		p.printf("%s %s\n", p.paint(yellow+";"+bold, "✗ could not finish:"), indent(res.Message, "  "))
+		// "does not build: ...", "hangs: ...", "crashed: ...": the message
+		// says what kept the specs from finishing.
+		head, rest, _ := strings.Cut(res.Message, ":")
+		p.printf("%s%s\n", p.paint(yellow+";"+bold, "✗ "+head+":"), indent(rest, "  "))
 	default:
 		summary, _, _ := strings.Cut(res.Message, "\n")
 		p.printf("%s %s\n", p.paint(red+";"+bold, "✗ failed:"), summary)

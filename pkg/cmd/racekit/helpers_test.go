@@ -10,6 +10,7 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	"github.com/onsi/gomega/gbytes"
 	"github.com/onsi/gomega/gexec"
 
 	"github.com/racekit/racekit/pkg/course"
@@ -103,3 +104,6 @@ func snapshot(dir string) map[string]string {
 	})).To(Succeed())
 	return files
 }
+
+// gbytesSay is gbytes.Say, named for reading as a sentence.
+var gbytesSay = gbytes.Say
