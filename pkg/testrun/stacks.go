@@ -17,7 +17,8 @@ type Frame struct {
 // ShortFunc is the function's name without its package path:
 // "(*Object).IncRef", "init.func1.4.1".
 func (f Frame) ShortFunc() string {
-	name := f.Func[strings.LastIndex(f.Func, "/")+1:]
+	name := strings.TrimSuffix(f.Func, "(...)") // as Ginkgo's progress reports print an elided call
+	name = name[strings.LastIndex(name, "/")+1:]
 	if i := strings.Index(name, "."); i >= 0 {
 		name = name[i+1:]
 	}

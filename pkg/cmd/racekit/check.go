@@ -14,9 +14,14 @@ import (
 // runCheck carries out racekit check.
 func runCheck(ctx context.Context, e *env, args []string) error {
 	fs := e.flags("check")
+	timeout := fs.Duration("timeout", checkTimeout, "how long the lesson's specs may run before check stops them and shows where they wait")
 	if err := e.parse(fs, args); err != nil {
 		return err
 	}
+	if *timeout <= 0 {
+		return usagef("--timeout must be positive, got %s", *timeout)
+	}
+	e.checkTimeout = *timeout
 	l, err := e.lesson(fs.Args(), true)
 	if err != nil {
 		return err
@@ -47,7 +52,11 @@ const checkTimeout = 30 * time.Second
 func checkLesson(ctx context.Context, e *env, l course.Lesson) (passed bool, err error) {
 	start := e.now()
 	e.out.printf("%s %s: running its specs under -race...\n", e.out.paint(bold, "checking"), l.Dir())
-	g := grade.Grader{Kit: e.root, Timeout: checkTimeout}
+	timeout := e.checkTimeout
+	if timeout == 0 {
+		timeout = checkTimeout
+	}
+	g := grade.Grader{Kit: e.root, Timeout: timeout}
 	res, err := g.Lesson(ctx, e.root, l)
 	if err != nil {
 		return false, err

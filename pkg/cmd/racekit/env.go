@@ -18,6 +18,9 @@ type env struct {
 	out    *printer // standard output: results
 	errOut *printer // standard error: problems
 	now    func() time.Time
+	// checkTimeout is how long a check lets the specs run; zero means the
+	// default, checkTimeout.
+	checkTimeout time.Duration
 }
 
 // newEnv finds the kit's root from the working directory.
