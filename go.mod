@@ -5,6 +5,7 @@ go 1.26
 tool github.com/onsi/ginkgo/v2/ginkgo
 
 require (
+	github.com/aymanbagabas/go-udiff v0.4.1
 	github.com/fsnotify/fsnotify v1.10.1
 	github.com/onsi/ginkgo/v2 v2.34.0
 	github.com/onsi/gomega v1.44.0
