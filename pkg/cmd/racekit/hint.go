@@ -2,10 +2,84 @@ package main
 
 import (
 	"context"
-	"errors"
+	"fmt"
+	"path/filepath"
+
+	"github.com/racekit/racekit/pkg/course"
+	"github.com/racekit/racekit/pkg/hints"
+	"github.com/racekit/racekit/pkg/progress"
 )
 
-// runHint carries out racekit hint.
+// runHint carries out racekit hint: the next hint of a lesson's HINTS.md,
+// one more each time, counted in the progress file. Once every hint has
+// been shown it shows the last again and points at the solution. With
+// --again it shows the hints already seen and counts nothing.
 func runHint(ctx context.Context, e *env, args []string) error {
-	return errors.New("not implemented yet")
+	fs := e.flags("hint")
+	again := fs.Bool("again", false, "show the hints you have already seen, without revealing a new one")
+	l, err := e.parseLesson(fs, args, true)
+	if err != nil {
+		return err
+	}
+	path := filepath.Join(l.LessonDir(e.root), hints.FileName)
+	hs, err := hints.Load(path)
+	if err != nil {
+		return err
+	}
+	st, err := progress.Load(e.root)
+	if err != nil {
+		return err
+	}
+	lp := st.Of(l)
+	seen := min(lp.HintsShown, len(hs))
+
+	if *again {
+		if seen == 0 {
+			e.out.printf("No hint of lesson %d (%s) shown yet; %s shows the first.\n", l.Number, l.Slug, e.suggest("hint", l.Number))
+			return nil
+		}
+		for _, h := range hs[:seen] {
+			e.showHint(l, h, len(hs))
+		}
+		return nil
+	}
+
+	if seen == len(hs) {
+		e.out.printf("You have seen all %d hints of lesson %d; here is the last one again.\n\n", len(hs), l.Number)
+		e.showHint(l, hs[len(hs)-1], len(hs))
+		e.pointAtSolution(l, st)
+		return nil
+	}
+	h := hs[seen]
+	lp.HintsShown = seen + 1
+	st.Set(l, lp)
+	if err := st.Save(e.root); err != nil {
+		return err
+	}
+	e.showHint(l, h, len(hs))
+	if h.Number == len(hs) {
+		e.out.printf("That was the last hint.\n")
+		e.pointAtSolution(l, st)
+	} else {
+		e.out.printf("Need more? Run %s again for hint %d of %d; %s shows the ones you have seen.\n",
+			e.suggest("hint", l.Number), h.Number+1, len(hs), e.suggest("hint", l.Number, "--again"))
+	}
+	return nil
+}
+
+// showHint prints hint h of lesson l, which has total hints.
+func (e *env) showHint(l course.Lesson, h hints.Hint, total int) {
+	p := e.out
+	p.printf("%s\n\n", p.paint(bold, fmt.Sprintf("Lesson %d, %s: hint %d of %d", l.Number, l.Title, h.Number, total)))
+	p.printf("%s\n\n", h.Body)
+}
+
+// pointAtSolution tells a learner who has seen every hint of lesson l where
+// the solution is.
+func (e *env) pointAtSolution(l course.Lesson, st *progress.State) {
+	if st.Of(l).Status == progress.Passed {
+		e.out.printf("To compare your code with the kit's solution: %s\n", e.suggest("solution", l.Number))
+		return
+	}
+	e.out.printf("Still stuck? %s shows the solution as a diff against your files.\n", e.suggest("solution", l.Number, "--force"))
 }

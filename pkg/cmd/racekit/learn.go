@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/racekit/racekit/pkg/course"
 )
 
 // This file holds what the learner's commands (status, hint, reset,
@@ -48,6 +50,16 @@ func (e *env) parseInterspersed(fs *flag.FlagSet, args []string) ([]string, erro
 		positional = append(positional, rest[0])
 		args = rest[1:]
 	}
+}
+
+// parseLesson parses args with fs (flags may come before or after the
+// lesson) and returns the lesson named, as e.lesson does.
+func (e *env) parseLesson(fs *flag.FlagSet, args []string, optional bool) (course.Lesson, error) {
+	rest, err := e.parseInterspersed(fs, args)
+	if err != nil {
+		return course.Lesson{}, err
+	}
+	return e.lesson(rest, optional)
 }
 
 // display returns path as the learner should read it: relative to the

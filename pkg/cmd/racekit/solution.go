@@ -23,11 +23,7 @@ import (
 func runSolution(ctx context.Context, e *env, args []string) error {
 	flags := e.flags("solution")
 	force := flags.Bool("force", false, "show the solution even though the lesson has not passed yet")
-	rest, err := e.parseInterspersed(flags, args)
-	if err != nil {
-		return err
-	}
-	l, err := e.lesson(rest, false)
+	l, err := e.parseLesson(flags, args, false)
 	if err != nil {
 		return err
 	}
