@@ -15,17 +15,14 @@ import (
 func runCheck(ctx context.Context, e *env, args []string) error {
 	fs := e.flags("check")
 	timeout := fs.Duration("timeout", checkTimeout, "how long the lesson's specs may run before check stops them and shows where they wait")
-	if err := e.parse(fs, args); err != nil {
+	l, err := e.parseLesson(fs, args, true)
+	if err != nil {
 		return err
 	}
 	if *timeout <= 0 {
 		return usagef("--timeout must be positive, got %s", *timeout)
 	}
 	e.checkTimeout = *timeout
-	l, err := e.lesson(fs.Args(), true)
-	if err != nil {
-		return err
-	}
 	passed, err := checkLesson(ctx, e, l)
 	if err != nil {
 		return err
@@ -113,7 +110,7 @@ func (e *env) showCheck(l course.Lesson, res grade.Lesson) {
 	}
 	if res.Status != grade.Pass {
 		p.printf("\nnext: fix lessons/%s, then check again; read its README.md, or for a hint: %s\n",
-			l.Dir(), p.paint(cyan, fmt.Sprintf("go run ./pkg/cmd/racekit hint %d", l.Number)))
+			l.Dir(), e.suggest("hint", l.Number))
 	}
 }
 
@@ -125,5 +122,5 @@ func (e *env) showNext(l course.Lesson, st *progress.State) {
 		return
 	}
 	e.out.printf("\nWell done! Next: lesson %d, %s. Read lessons/%s/README.md, then run %s\n",
-		next.Number, next.Title, next.Dir(), e.out.paint(cyan, fmt.Sprintf("go run ./pkg/cmd/racekit check %d", next.Number)))
+		next.Number, next.Title, next.Dir(), e.suggest("check", next.Number))
 }

@@ -44,12 +44,12 @@ var commands []command
 func init() {
 	commands = []command{
 		{"status", "", "the course table and the next command (also: racekit with no arguments)", runStatus},
-		{"check", "[lesson]", "run a lesson's spec under -race and explain the result", runCheck},
+		{"check", "[lesson] [--timeout D]", "run a lesson's spec under -race and explain the result", runCheck},
 		{"watch", "[lesson]", "check a lesson again whenever one of its files is saved", runWatch},
-		{"hint", "[lesson]", "show the next hint of a lesson", runHint},
+		{"hint", "[lesson] [--again]", "show the next hint of a lesson", runHint},
 		{"reset", "<lesson>", "restore a lesson's starter files (yours are backed up first)", runReset},
-		{"solution", "<lesson>", "show a lesson's solution as a diff against your files", runSolution},
-		{"grade", "[flags]", "grade every lesson of a submission (for instructors and CI)", runGrade},
+		{"solution", "<lesson> [--force]", "show a lesson's solution as a diff against your files", runSolution},
+		{"grade", "[--submission DIR] [--json F] [--junit F] [--timeout D] [--lessons L]", "grade every lesson of a submission (for instructors and CI)", runGrade},
 		{"verify", "[lesson...]", "check the kit itself: every starter fails, every solution passes", runVerify},
 		{"help", "[command]", "show this list, or one command's flags", nil},
 	}
@@ -140,7 +140,7 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "usage: go run ./pkg/cmd/racekit <command> [arguments]")
 	fmt.Fprintln(w)
 	for _, c := range commands {
-		fmt.Fprintf(w, "  %-26s %s\n", strings.TrimSpace(c.name+" "+c.args), c.summary)
+		fmt.Fprintf(w, "  %s\n      %s\n", strings.TrimSpace(c.name+" "+c.args), c.summary)
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "A lesson is named by its number (1) or its slug (lost-update).")

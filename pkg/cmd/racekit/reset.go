@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/racekit/racekit/pkg/course"
 	"github.com/racekit/racekit/pkg/progress"
@@ -87,7 +88,19 @@ func runReset(ctx context.Context, e *env, args []string) error {
 		p.printf("Removed (they are in the backup): %s\n", strings.Join(plan.remove, ", "))
 	}
 	p.printf("Files that are not .go files were left as they were.\n")
-	p.printf("\nlessons/%s is the starter again; to get anything of yours back, copy it from the backup.\n", l.Dir())
+	// The record of a pass belongs to the code that passed, which is gone.
+	st, err := progress.Load(e.root)
+	if err != nil {
+		return err
+	}
+	if pr := st.Of(l); pr.Status != progress.NotRun {
+		pr.Status, pr.CheckedAt = progress.NotRun, time.Time{}
+		st.Set(l, pr)
+		if err := st.Save(e.root); err != nil {
+			return err
+		}
+	}
+	p.printf("\nlessons/%s is the starter again (not yet run, for racekit status); to get anything of yours back, copy it from the backup.\n", l.Dir())
 	return nil
 }
 

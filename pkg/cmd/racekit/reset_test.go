@@ -104,6 +104,17 @@ var _ = Describe("racekit reset", func() {
 		})
 	})
 
+	When("the lesson had passed", func() {
+		It("marks it not yet run, since the code that passed is now in the backup", func() {
+			record(kit, map[int]bool{1: true})
+			write("object.go", "package lostupdate\n")
+			Expect(run(kit, "reset", "1").code).To(Equal(0))
+			st, err := progress.Load(kit)
+			Expect(err).NotTo(HaveOccurred())
+			Expect(st.Of(lesson).Status).To(Equal(progress.NotRun), "a reset lesson must be checked again before status calls it passed or solution shows the answer")
+		})
+	})
+
 	When("a backup folder for this second exists already", func() {
 		It("makes a new folder next to it and touches none of the old ones", func() {
 			now := time.Now()
