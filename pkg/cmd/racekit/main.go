@@ -45,7 +45,7 @@ func init() {
 	commands = []command{
 		{"status", "", "the course table and the next command (also: racekit with no arguments)", runStatus},
 		{"check", "[lesson] [--timeout D]", "run a lesson's spec under -race and explain the result", runCheck},
-		{"watch", "[lesson]", "check a lesson again whenever one of its files is saved", runWatch},
+		{"watch", "[lesson] [--poll]", "check a lesson again whenever one of its files is saved", runWatch},
 		{"hint", "[lesson] [--again]", "show the next hint of a lesson", runHint},
 		{"reset", "<lesson>", "restore a lesson's starter files (yours are backed up first)", runReset},
 		{"solution", "<lesson> [--force]", "show a lesson's solution as a diff against your files", runSolution},
