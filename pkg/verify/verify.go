@@ -3,9 +3,13 @@
 // passed for real, and the fixtures (wrong fixes and correct alternatives)
 // that every lesson's spec is tried against.
 //
-// The checks are pure functions of a run's exit code and output, so the
-// kit's own tests and the racekit command share them. Everything here is
-// safe for concurrent use.
+// The checks of a run (FailsForItsReason, ShowsRealOutput, Passed,
+// Fixture.Check) are pure functions of its exit code and output. Lesson
+// builds a lesson's starter, solution and fixtures with pkg/testrun and
+// lists its checks; with KitChecks, that is the one list the kit's own
+// tests (one spec per check) and racekit verify (one line per check) both
+// run. Everything here is safe for concurrent use, within the limits
+// Lesson's doc gives.
 package verify
 
 import (

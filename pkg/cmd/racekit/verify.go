@@ -2,10 +2,153 @@ package main
 
 import (
 	"context"
-	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/racekit/racekit/pkg/course"
+	"github.com/racekit/racekit/pkg/verify"
 )
 
-// runVerify carries out racekit verify.
+// runVerify carries out racekit verify: the kit's checks of its own course,
+// the very list pkg/verify's tests run, one line per check.
 func runVerify(ctx context.Context, e *env, args []string) error {
-	return errors.New("not implemented yet")
+	fs := e.flags("verify")
+	runs := fs.Int("runs", verify.RunsEach, "how many times each starter and solution runs at each GOMAXPROCS, with and without -race (1 for a quick pass; more to catch a spec that fails or passes by luck)")
+	names, err := e.parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	if *runs < 1 {
+		return usagef("--runs must be at least 1, got %d", *runs)
+	}
+	lessons := course.InKit()
+	if len(names) > 0 {
+		lessons = nil
+		for _, name := range names {
+			l, err := e.lesson([]string{name}, false)
+			if err != nil {
+				return err
+			}
+			if !slices.Contains(lessons, l) {
+				lessons = append(lessons, l)
+			}
+		}
+	}
+
+	t := tally{e: e, start: e.now()}
+	what := "the course and its " + plural(len(lessons), "lesson")
+	if len(names) > 0 {
+		what = plural(len(lessons), "lesson")
+	}
+	e.out.printf("%s %s, running each starter and solution %s at each GOMAXPROCS\n",
+		e.out.paint(bold, "verifying"), what, plural(*runs, "time"))
+	if len(names) == 0 {
+		e.out.printf("\n%s\n", e.out.paint(bold, "the course"))
+		for _, c := range verify.KitChecks(e.root) {
+			t.check(ctx, "the course", c)
+		}
+	}
+	for _, l := range lessons {
+		if err := t.lesson(ctx, &verify.Lesson{Root: e.root, Lesson: l, Runs: *runs}); err != nil {
+			return err
+		}
+	}
+	return t.summary()
 }
+
+// tally runs checks, prints one line for each and counts them.
+type tally struct {
+	e      *env
+	start  time.Time
+	passed int
+	failed []string // "01-lost-update has specs ...", for the summary
+}
+
+// lesson prepares v, runs its checks and removes its binaries. It returns
+// an error only when interrupted.
+func (t *tally) lesson(ctx context.Context, v *verify.Lesson) error {
+	p := t.e.out
+	defer v.Close()
+	p.printf("\n%s\n", p.paint(bold, v.Lesson.Dir()))
+	what := "compiling the starter and the solution, with and without -race"
+	if fixtures, _ := v.Fixtures(); len(fixtures) > 0 {
+		what += ", and " + plural(len(fixtures), "fixture")
+	}
+	p.printf("  %s", p.paint(dim, what+"... "))
+	start := t.e.now()
+	err := v.Prepare(ctx)
+	if ctx.Err() != nil {
+		p.println()
+		return t.interrupted()
+	}
+	if err != nil {
+		p.printf("%s\n      %s\n", p.paint(red, "✗ failed"), indent(err.Error(), "      "))
+	} else {
+		p.printf("%s\n", p.paint(dim, fmt.Sprintf("done in %s", seconds(t.e.now().Sub(start)))))
+	}
+	for _, c := range v.Checks() {
+		t.check(ctx, v.Lesson.Dir(), c)
+		if ctx.Err() != nil {
+			return t.interrupted()
+		}
+	}
+	return nil
+}
+
+// check runs c and prints its line: a ✓ or a ✗ with the error below.
+func (t *tally) check(ctx context.Context, subject string, c verify.Check) {
+	p := t.e.out
+	start := t.e.now()
+	err := c.Run(ctx)
+	if ctx.Err() != nil {
+		return
+	}
+	// Only the checks that run binaries take long enough to be worth timing.
+	took := ""
+	if d := t.e.now().Sub(start); d >= time.Second {
+		took = " " + p.paint(dim, "("+seconds(d)+")")
+	}
+	if err != nil {
+		t.failed = append(t.failed, subject+" "+c.Name)
+		p.printf("  %s %s%s\n      %s\n", p.paint(red, "✗"), c.Name, took, indent(err.Error(), "      "))
+		return
+	}
+	t.passed++
+	p.printf("  %s %s%s\n", p.paint(green, "✓"), c.Name, took)
+}
+
+// summary prints the total line, and the failed checks again, since their
+// errors may have scrolled far away; it returns errFailed when any failed.
+func (t *tally) summary() error {
+	p := t.e.out
+	took := seconds(t.e.now().Sub(t.start))
+	total := t.passed + len(t.failed)
+	if len(t.failed) == 0 {
+		p.printf("\n%s in %s\n", p.paint(green+";"+bold, fmt.Sprintf("✓ all %s passed", plural(total, "check"))), took)
+		return nil
+	}
+	p.printf("\n%s in %s; %d passed, these failed:\n", p.paint(red+";"+bold, fmt.Sprintf("✗ %d of %s failed", len(t.failed), plural(total, "check"))), took, t.passed)
+	for _, f := range t.failed {
+		p.printf("  %s %s\n", p.paint(red, "✗"), f)
+	}
+	return errFailed
+}
+
+// interrupted says how far verify got before Ctrl-C, and returns the error
+// that ends the command.
+func (t *tally) interrupted() error {
+	t.e.out.printf("\ninterrupted after %s (%d passed, %d failed)\n", plural(t.passed+len(t.failed), "check"), t.passed, len(t.failed))
+	return fmt.Errorf("interrupted")
+}
+
+// plural is "1 lesson", "6 lessons".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// seconds is a duration as "12.3 s".
+func seconds(d time.Duration) string { return fmt.Sprintf("%.1f s", d.Seconds()) }
