@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -139,7 +140,7 @@ func (t *tally) summary() error {
 // that ends the command.
 func (t *tally) interrupted() error {
 	t.e.out.printf("\ninterrupted after %s (%d passed, %d failed)\n", plural(t.passed+len(t.failed), "check"), t.passed, len(t.failed))
-	return fmt.Errorf("interrupted")
+	return errors.New("interrupted")
 }
 
 // plural is "1 lesson", "6 lessons".
