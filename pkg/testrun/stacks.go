@@ -12,6 +12,10 @@ type Frame struct {
 	Func string // as printed, without arguments: "github.com/x/lesson.(*Object).IncRef"
 	File string // absolute, as printed
 	Line int
+	// Created marks the go statement that started the goroutine (a
+	// dump's "created by F in goroutine N" line): Func is F, and the frame
+	// is where F started the goroutine, not a call on the goroutine's stack.
+	Created bool
 }
 
 // ShortFunc is the function's name without its package path:
@@ -26,11 +30,15 @@ func (f Frame) ShortFunc() string {
 }
 
 // Where names the frame's function for a learner: its short name, or "in
-// the spec" for a closure of a _test.go file's spec tree.
+// the spec" for a closure of a _test.go file's spec tree; a Created frame
+// says "started by" that.
 func (f Frame) Where() string {
 	name := f.ShortFunc()
 	if strings.HasSuffix(f.File, "_test.go") && strings.HasPrefix(name, "init.func") {
-		return "in the spec"
+		name = "in the spec"
+	}
+	if f.Created {
+		return "started by " + name
 	}
 	return name
 }
@@ -105,7 +113,12 @@ func ParseStacks(text string) []Stack {
 				break
 			}
 			line, _ := strconv.Atoi(m[4])
-			s.Frames = append(s.Frames, Frame{Func: strings.TrimSpace(m[1]), File: m[3], Line: line})
+			f := Frame{Func: strings.TrimSpace(m[1]), File: m[3], Line: line}
+			if name, ok := strings.CutPrefix(f.Func, "created by "); ok {
+				f.Func, _, _ = strings.Cut(name, " in goroutine ")
+				f.Created = true
+			}
+			s.Frames = append(s.Frames, f)
 			j += 2
 		}
 		if len(s.Frames) > 0 {
