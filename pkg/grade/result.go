@@ -13,10 +13,13 @@ type Status string
 const (
 	// Pass: every pristine spec ran and passed, and no data race was seen.
 	Pass Status = "pass"
-	// Fail: the specs ran, and some failed or the race detector reported a race.
+	// Fail: the specs ran, and some failed or the race detector reported a
+	// race; or the lesson's code was turned away without running because it
+	// uses the test framework.
 	Fail Status = "fail"
 	// Error: the specs could not all run: the lesson did not build,
-	// crashed, hung or exited early (or is missing from the submission).
+	// crashed, hung, exited early or turned on Ginkgo's dry run (or is
+	// missing from the submission).
 	Error Status = "error"
 	// Skipped is a spec that did not run, usually because an earlier one
 	// of its ordered container failed. Only specs have it.
