@@ -1,0 +1,4 @@
+package suite
+
+// Double returns 2n.
+func Double(n int) int { return 2 * n }
