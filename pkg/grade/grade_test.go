@@ -1,0 +1,134 @@
+package grade_test
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/racekit/racekit/pkg/course"
+	"github.com/racekit/racekit/pkg/grade"
+)
+
+var _ = Describe("Grader.Grade", func() {
+	kit, err := course.Root()
+	if err != nil {
+		It("runs inside the kit", func() { Fail(err.Error()) })
+		return
+	}
+	cases, err := loadCorpus(kit)
+	if err != nil {
+		It("reads the corpus of submissions", func() { Fail(err.Error()) })
+		return
+	}
+
+	It("has a corpus case for every kind of submission issue 4 names", func() {
+		var names []string
+		for _, c := range cases {
+			names = append(names, c.Name)
+		}
+		Expect(names).To(ContainElements(
+			"does-not-compile", "deadlocks", "panics", "crashes", "loops-forever", "exit-in-init",
+			"gutted-spec", "extra-skip-test", "framework-in-exercise", "data-race",
+			"starter-untouched", "fully-solved", "missing-lesson",
+		), "each kind of bad submission needs a case in %s that shows how it is graded", corpusDir)
+	})
+
+	for _, c := range cases {
+		It(fmt.Sprintf("grades %s (%s) as %s", c.Name, c.About, c.Status), func(ctx SpecContext) {
+			sub := GinkgoT().TempDir()
+			Expect(c.assemble(kit, sub)).To(Succeed(), "the case's submission must be put together from %s/expect.txt", c.Dir)
+			before, err := takeSnapshot(sub)
+			Expect(err).NotTo(HaveOccurred(), "the submission must be readable to be compared after grading")
+			kitBefore := map[string]snapshot{}
+			for _, l := range c.Lessons {
+				for _, dir := range []string{l.LessonDir(kit), l.SolutionDir(kit)} {
+					kitBefore[dir], err = takeSnapshot(dir)
+					Expect(err).NotTo(HaveOccurred(), "the kit's folders must be readable to be compared after grading")
+				}
+			}
+
+			g := grade.Grader{Kit: kit, Timeout: c.Timeout}
+			r, err := g.Grade(ctx, sub, c.Lessons)
+			Expect(err).NotTo(HaveOccurred(), "a bad submission is a result to report, never an error of grading itself")
+			AddReportEntry("result", describe(r))
+
+			after, err := takeSnapshot(sub)
+			Expect(err).NotTo(HaveOccurred(), "grading must not remove or lock the submission")
+			Expect(before.changes(after)).To(BeEmpty(), "grading must leave the submission byte for byte as it was")
+			for dir, snap := range kitBefore {
+				now, err := takeSnapshot(dir)
+				Expect(err).NotTo(HaveOccurred(), "grading must not remove or lock the kit's %s", dir)
+				Expect(snap.changes(now)).To(BeEmpty(), "grading must not touch the kit's own %s", dir)
+			}
+
+			Expect(r.Status).To(Equal(c.Status), "the whole result is as bad as its worst lesson:\n%s", describe(r))
+			Expect(r.Lessons).To(HaveLen(len(c.Lessons)), "one result per lesson asked for")
+			if c.Score != nil {
+				Expect([]int{r.Score, r.MaxScore}).To(Equal(c.Score), "score and max_score count the lessons that passed and the lessons graded")
+			}
+			for i, l := range r.Lessons {
+				want := c.Lessons[i]
+				Expect(l.Slug).To(Equal(want.Slug), "lessons come back in the order they were asked for")
+				Expect(l.Title).To(Equal(want.Title), "a lesson's result carries its title from the course catalogue")
+				Expect(l.Status).To(Equal(c.Status), "lesson %s:\n%s", want.Dir(), l.Message)
+				Expect(l.MaxScore).To(Equal(1), "every lesson is worth one point")
+				Expect(l.Score).To(Equal(map[bool]int{true: 1, false: 0}[l.Status == grade.Pass]), "a lesson scores its point only when it passed")
+				Expect(l.Message).NotTo(BeEmpty(), "every lesson says why it passed or not")
+				if l.Status != grade.Pass {
+					Expect(l.Specs).To(ContainElement(HaveField("Status", BeElementOf(grade.Fail, grade.Error))),
+						"a lesson that did not pass lists a spec that failed, so that JSON and JUnit readers see why")
+				} else {
+					Expect(l.Specs).NotTo(BeEmpty(), "a passing lesson lists the specs that passed")
+					Expect(l.Specs).To(HaveEach(HaveField("Status", grade.Pass)), "a lesson passes only when every spec did")
+				}
+				for _, m := range c.Messages {
+					m = strings.ReplaceAll(m, "{concept}", want.Concept)
+					Expect(l.Message).To(ContainSubstring(m), "lesson %s's message should say %q", want.Dir(), m)
+				}
+				for _, s := range c.Specs {
+					Expect(l.Specs).To(ContainElement(And(
+						HaveField("Name", ContainSubstring(s.Name)),
+						HaveField("Status", s.Status),
+						HaveField("Message", And(containsAll(s.Messages)...)),
+					)), "lesson %s should list a %s spec named %q whose message says %q; it has:\n%s", want.Dir(), s.Status, s.Name, s.Messages, describeSpecs(l.Specs))
+				}
+				for _, name := range c.NoSpecs {
+					Expect(l.Specs).NotTo(ContainElement(HaveField("Name", ContainSubstring(name))),
+						"lesson %s should not list a spec named %q", want.Dir(), name)
+				}
+			}
+		})
+	}
+})
+
+// containsAll is a ContainSubstring matcher for each of texts; with none,
+// one that matches any string.
+func containsAll(texts []string) []OmegaMatcher {
+	out := []OmegaMatcher{BeAssignableToTypeOf("")}
+	for _, t := range texts {
+		out = append(out, ContainSubstring(t))
+	}
+	return out
+}
+
+// describe is a result as a few readable lines, for failure messages.
+func describe(r grade.Result) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s, %d of %d\n", r.Status, r.Score, r.MaxScore)
+	for _, l := range r.Lessons {
+		fmt.Fprintf(&b, "  %s: %s: %s\n%s", filepath.Base(l.Dir), l.Status, l.Message, describeSpecs(l.Specs))
+	}
+	return b.String()
+}
+
+// describeSpecs lists specs one a line, for failure messages.
+func describeSpecs(specs []grade.Spec) string {
+	var b strings.Builder
+	for _, s := range specs {
+		fmt.Fprintf(&b, "  %s: %s\n    %s\n", s.Status, s.Name, strings.ReplaceAll(s.Message, "\n", "\n    "))
+	}
+	return b.String()
+}

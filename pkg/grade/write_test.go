@@ -1,0 +1,213 @@
+package grade_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"encoding/xml"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	. "github.com/onsi/ginkgo/v2"
+	"github.com/onsi/ginkgo/v2/types"
+	. "github.com/onsi/gomega"
+
+	"github.com/racekit/racekit/pkg/course"
+	"github.com/racekit/racekit/pkg/grade"
+)
+
+// junitFile is the part of a JUnit XML file the specs read.
+type junitFile struct {
+	Tests    int          `xml:"tests,attr"`
+	Failures int          `xml:"failures,attr"`
+	Errors   int          `xml:"errors,attr"`
+	Suites   []junitSuite `xml:"testsuite"`
+}
+
+type junitSuite struct {
+	Name     string      `xml:"name,attr"`
+	Tests    int         `xml:"tests,attr"`
+	Failures int         `xml:"failures,attr"`
+	Errors   int         `xml:"errors,attr"`
+	Cases    []junitCase `xml:"testcase"`
+}
+
+type junitCase struct {
+	Name    string `xml:"name,attr"`
+	Failure *struct {
+		Message string `xml:"message,attr"`
+		Text    string `xml:",chardata"`
+	} `xml:"failure"`
+	Error *struct {
+		Message string `xml:"message,attr"`
+		Text    string `xml:",chardata"`
+	} `xml:"error"`
+}
+
+// failed reports whether the test case has a failure or an error.
+func (c junitCase) failed() bool { return c.Failure != nil || c.Error != nil }
+
+var _ = Describe("writing a result", func() {
+	lesson1, lesson2, lesson3 := course.Lessons[0], course.Lessons[1], course.Lessons[2]
+	var r grade.Result
+
+	BeforeEach(func(ctx SpecContext) {
+		r = grade.Result{}
+		r.Add(grade.Lesson{
+			Slug: lesson1.Slug, Title: lesson1.Title, Status: grade.Pass, Score: 1, MaxScore: 1, Lesson: lesson1,
+			Message: "all 1 specs passed under -race",
+			Specs:   []grade.Spec{{Name: "Object counts", Status: grade.Pass}},
+			Report: types.Report{SuiteDescription: lesson1.Dir(), SuiteSucceeded: true, SpecReports: types.SpecReports{
+				{LeafNodeType: types.NodeTypeIt, LeafNodeText: "counts", State: types.SpecStatePassed},
+			}},
+		})
+		r.Add(grade.Lesson{
+			Slug: lesson2.Slug, Title: "Premature | free", Status: grade.Fail, MaxScore: 1, Lesson: lesson2,
+			Message: "1 of 2 specs failed\nthe first: Object frees",
+			Specs: []grade.Spec{
+				{Name: "Object counts", Status: grade.Pass},
+				{Name: "Object frees", Status: grade.Fail, Message: "premature free: foo was freed"},
+			},
+			Report: types.Report{SuiteDescription: lesson2.Dir(), SpecReports: types.SpecReports{
+				{LeafNodeType: types.NodeTypeIt, LeafNodeText: "counts", State: types.SpecStatePassed},
+				{LeafNodeType: types.NodeTypeIt, LeafNodeText: "frees", State: types.SpecStateFailed, Failure: types.Failure{Message: "premature free: foo was freed"}},
+			}},
+		})
+		// A lesson that never ran, as the grader itself reports one: the
+		// submission has no folder for it (which needs no compiling).
+		kit, err := course.Root()
+		Expect(err).NotTo(HaveOccurred(), "the specs run inside the kit")
+		missing, err := grade.Grader{Kit: kit}.Lesson(ctx, GinkgoT().TempDir(), lesson3)
+		Expect(err).NotTo(HaveOccurred(), "a missing lesson is a result, not an error of grading")
+		Expect(missing.Status).To(Equal(grade.Error), "a lesson the submission does not have could not run")
+		r.Add(missing)
+	})
+
+	Describe("WriteJSON", func() {
+		It("writes exactly the keys of the documented schema", func() {
+			var buf bytes.Buffer
+			Expect(grade.WriteJSON(&buf, r)).To(Succeed(), "writing to memory cannot fail")
+			var doc map[string]any
+			Expect(json.Unmarshal(buf.Bytes(), &doc)).To(Succeed(), "WriteJSON writes one JSON object:\n%s", buf.String())
+
+			Expect(keys(doc)).To(Equal([]string{"lessons", "max_score", "score", "status"}), "the top level has status, score, max_score and lessons, nothing more")
+			Expect(doc).To(HaveKeyWithValue("status", "error"), "a lesson that could not run makes the whole result an error")
+			Expect(doc).To(HaveKeyWithValue("score", BeNumerically("==", 1)))
+			Expect(doc).To(HaveKeyWithValue("max_score", BeNumerically("==", 3)))
+
+			lessons, ok := doc["lessons"].([]any)
+			Expect(ok).To(BeTrue(), "lessons is a list")
+			Expect(lessons).To(HaveLen(3), "one entry per lesson graded")
+			for _, l := range lessons {
+				lesson := l.(map[string]any)
+				Expect(keys(lesson)).To(Equal([]string{"max_score", "message", "score", "slug", "specs", "status", "title"}),
+					"a lesson has slug, title, status, score, max_score, message and specs; internals such as its report stay out")
+				specs, ok := lesson["specs"].([]any)
+				Expect(ok).To(BeTrue(), "specs is a list, never null, even for a lesson that never ran")
+				Expect(specs).NotTo(BeEmpty(), "every lesson lists at least the spec that says why it did not pass")
+				for _, s := range specs {
+					Expect(keys(s.(map[string]any))).To(Equal([]string{"message", "name", "status"}), "a spec has name, status and message")
+				}
+			}
+			second := lessons[1].(map[string]any)
+			Expect(second).To(HaveKeyWithValue("slug", "premature-free"))
+			Expect(second).To(HaveKeyWithValue("status", "fail"))
+			Expect(second["specs"].([]any)[1]).To(HaveKeyWithValue("message", "premature free: foo was freed"))
+		})
+	})
+
+	Describe("WriteJUnit", func() {
+		read := func(r grade.Result) junitFile {
+			GinkgoHelper()
+			path := filepath.Join(GinkgoT().TempDir(), "junit.xml")
+			Expect(grade.WriteJUnit(path, r)).To(Succeed(), "a result with lessons can be written")
+			data, err := os.ReadFile(path)
+			Expect(err).NotTo(HaveOccurred(), "WriteJUnit writes the file at path")
+			var f junitFile
+			Expect(xml.Unmarshal(data, &f)).To(Succeed(), "the file is XML:\n%s", data)
+			return f
+		}
+
+		It("writes a test suite per lesson, named by its folder", func() {
+			f := read(r)
+			var names []string
+			for _, s := range f.Suites {
+				names = append(names, s.Name)
+			}
+			Expect(names).To(Equal([]string{"01-lost-update", "02-premature-free", "03-deadlock"}))
+		})
+
+		It("counts a failure or error for each lesson that did not pass, and none for the one that did", func() {
+			f := read(r)
+			Expect(f.Failures+f.Errors).To(Equal(2), "lessons 2 and 3 did not pass")
+			Expect(f.Suites[0].Failures+f.Suites[0].Errors).To(Equal(0), "lesson 1 passed")
+			Expect(f.Suites[1].Cases).To(ContainElement(And(HaveField("Name", ContainSubstring("frees")), WithTransform(junitCase.failed, BeTrue()))),
+				"the failed spec is a failed test case")
+		})
+
+		It("shows a failing test case, with the reason, for a lesson that never ran", func() {
+			f := read(r)
+			third := f.Suites[2]
+			Expect(third.Cases).To(ContainElement(WithTransform(junitCase.failed, BeTrue())),
+				"a lesson with no report of its own must not read as an empty, passing suite")
+			Expect(third.Failures + third.Errors).To(BeNumerically(">=", 1))
+			var text string
+			for _, c := range third.Cases {
+				if c.Failure != nil {
+					text += c.Failure.Message + c.Failure.Text
+				}
+				if c.Error != nil {
+					text += c.Error.Message + c.Error.Text
+				}
+			}
+			Expect(text).To(ContainSubstring("no lessons/03-deadlock folder"), "the test case says why")
+		})
+
+		It("counts a failure for a failed lesson made without a report, and leaves the result as it was", func() {
+			var made grade.Result
+			made.Add(grade.Lesson{Slug: lesson1.Slug, Title: lesson1.Title, Status: grade.Fail, MaxScore: 1, Lesson: lesson1, Message: "made by hand"})
+			f := read(made)
+			Expect(f.Suites).To(HaveLen(1), "one lesson, one test suite")
+			Expect(f.Suites[0].Failures+f.Suites[0].Errors).To(Equal(1), "a failed lesson never reads as an empty, passing suite")
+			Expect(made.Lessons[0].Report.SpecReports).To(BeEmpty(), "WriteJUnit writes r; it does not change it")
+			Expect(made.Lessons[0].Specs).To(BeEmpty(), "nor its Specs")
+		})
+
+		It("refuses a result with no lessons", func() {
+			Expect(grade.WriteJUnit(filepath.Join(GinkgoT().TempDir(), "junit.xml"), grade.Result{})).To(MatchError(ContainSubstring("no lessons")))
+		})
+	})
+
+	Describe("WriteSummary", func() {
+		It("writes a markdown table with a row per lesson, pipes escaped", func() {
+			var buf bytes.Buffer
+			Expect(grade.WriteSummary(&buf, r)).To(Succeed(), "writing to memory cannot fail")
+			text := buf.String()
+			Expect(text).To(HavePrefix("### racekit grade: error, 1 of 3 lessons\n"), "the heading gives the status and the score")
+
+			var rows []string
+			for _, line := range strings.Split(text, "\n") {
+				if strings.HasPrefix(line, "| 0") {
+					rows = append(rows, line)
+				}
+			}
+			Expect(rows).To(HaveLen(3), "one row per lesson:\n%s", text)
+			Expect(rows[0]).To(Equal("| 01-lost-update | Lost update | ✅ pass | 1/1 | all 1 specs passed under -race |"), "a row gives the folder, title, status, score and why")
+			Expect(rows[1]).To(Equal(`| 02-premature-free | Premature \| free | ❌ fail | 0/1 | 1 of 2 specs failed |`),
+				"a pipe in a cell is escaped so it does not split the row, and only the message's first line is shown")
+			Expect(rows[2]).To(HavePrefix("| 03-deadlock | Deadlock | ⚠️ error | 0/1 | the submission has no lessons/03-deadlock folder"), "a lesson that could not run is an error row with its reason")
+			Expect(text).To(ContainSubstring("| Lesson | Title | Status | Score | Why |\n|---|---|---|---|---|\n"), "the table has its header row")
+		})
+	})
+})
+
+// keys returns m's keys, sorted.
+func keys(m map[string]any) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}

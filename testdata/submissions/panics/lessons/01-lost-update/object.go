@@ -1,0 +1,23 @@
+package lostupdate
+
+import "github.com/racekit/racekit/pkg/interleave"
+
+// Object: the starter, but Name was left unfinished with a panic.
+type Object struct {
+	name     string
+	refcount *interleave.Int
+}
+
+func NewObject(name string) *Object {
+	return &Object{name: name, refcount: interleave.NewInt(name+".refcount", 1)}
+}
+
+func (o *Object) Name() string {
+	panic("lostupdate: Name is not written yet")
+}
+
+func (o *Object) IncRef() { o.refcount.Set(o.refcount.Get() + 1) }
+
+func (o *Object) DecRef() { o.refcount.Set(o.refcount.Get() - 1) }
+
+func (o *Object) RefCount() int { return o.refcount.Get() }
