@@ -12,8 +12,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/racekit/racekit/pkg/course"
@@ -54,8 +56,8 @@ type State struct {
 func Path(root string) string { return filepath.Join(root, Dir, FileName) }
 
 // Load reads the state below root. A missing file is a fresh start, not an
-// error; a file that is not valid JSON gets an error that names it and says
-// how to start afresh.
+// error; a file that is not valid JSON, or that records a negative number
+// of hints shown, gets an error that names it and says how to put it right.
 func Load(root string) (*State, error) {
 	s := &State{Lessons: map[string]Lesson{}}
 	data, err := os.ReadFile(Path(root))
@@ -70,6 +72,11 @@ func Load(root string) (*State, error) {
 	}
 	if s.Lessons == nil {
 		s.Lessons = map[string]Lesson{}
+	}
+	for _, name := range slices.Sorted(maps.Keys(s.Lessons)) {
+		if n := s.Lessons[name].HintsShown; n < 0 {
+			return nil, fmt.Errorf("progress: %s says %d hints of %s were shown, and a count of hints cannot be negative; set its hints_shown to 0, or delete the file to start the progress record afresh (your code is not touched)", Path(root), n, name)
+		}
 	}
 	return s, nil
 }

@@ -37,6 +37,27 @@ var _ = Describe("the progress file", func() {
 		})
 	})
 
+	When("it records a negative number of hints shown", func() {
+		It("gets an error that names the file, the lesson and the count, and says how to put it right", func() {
+			Expect(os.MkdirAll(filepath.Join(root, progress.Dir), 0o755)).To(Succeed())
+			Expect(os.WriteFile(progress.Path(root), []byte(`{"lessons": {"01-lost-update": {"hints_shown": -3}}}`), 0o644)).To(Succeed())
+			_, err := progress.Load(root)
+			Expect(err).To(MatchError(ContainSubstring(progress.Path(root))), "the learner must know which file is wrong")
+			Expect(err).To(MatchError(ContainSubstring("-3 hints of 01-lost-update")), "and which lesson's count, and what it says")
+			Expect(err).To(MatchError(ContainSubstring("set its hints_shown to 0")), "and what to do about it")
+		})
+	})
+
+	When("it records more hints shown than a lesson has", func() {
+		It("loads the count as it is, since a lesson's HINTS.md may have lost hints since", func() {
+			Expect(os.MkdirAll(filepath.Join(root, progress.Dir), 0o755)).To(Succeed())
+			Expect(os.WriteFile(progress.Path(root), []byte(`{"lessons": {"01-lost-update": {"hints_shown": 99}}}`), 0o644)).To(Succeed())
+			s, err := progress.Load(root)
+			Expect(err).NotTo(HaveOccurred(), "only the hint command knows how many hints there are, and it stops at the last")
+			Expect(s.Of(lesson1).HintsShown).To(Equal(99), "the count is read as written")
+		})
+	})
+
 	When("it holds null", func() {
 		It("loads as a fresh start that can be written to", func() {
 			Expect(os.MkdirAll(filepath.Join(root, progress.Dir), 0o755)).To(Succeed())

@@ -31,7 +31,9 @@ func runHint(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	lp := st.Of(l)
-	seen := min(lp.HintsShown, len(hs))
+	// progress.Load turns away a negative count; one larger than the
+	// number of hints (HINTS.md lost some since) counts as all of them.
+	seen := min(max(lp.HintsShown, 0), len(hs))
 
 	if *again {
 		if seen == 0 {

@@ -87,6 +87,43 @@ var _ = Describe("racekit hint", func() {
 		Expect(r.out).To(ContainSubstring("Lesson 2, Premature free: hint 1 of"), "lesson 1 passed, so lesson 2 is the learner's")
 	})
 
+	When("the progress file was edited by hand", func() {
+		// setShown writes a hint count for lesson 1 into the progress file,
+		// as a learner editing it by hand might.
+		setShown := func(n int) {
+			st, err := progress.Load(kit)
+			Expect(err).NotTo(HaveOccurred())
+			st.Set(course.Lessons[0], progress.Lesson{HintsShown: n})
+			Expect(st.Save(kit)).To(Succeed())
+		}
+
+		It("exits 2 for a negative hint count, naming the file and how to put it right", func() {
+			setShown(-3)
+			for _, args := range [][]string{{"hint", "1"}, {"hint", "1", "--again"}} {
+				r := run(kit, args...)
+				Expect(r.code).To(Equal(2), "racekit %v turns the count away instead of crashing", args)
+				Expect(r.err).NotTo(ContainSubstring("panic"), "a hand-edited file never crashes racekit")
+				Expect(r.err).To(And(ContainSubstring(progress.Path(kit)), ContainSubstring("set its hints_shown to 0")),
+					"the learner learns which file is wrong and what to do")
+			}
+		})
+
+		It("treats a count larger than the number of hints as every hint seen", func() {
+			setShown(len(hs) + 5)
+			r := run(kit, "hint", "1")
+			Expect(r.code).To(Equal(0), r.err)
+			Expect(r.out).To(ContainSubstring("You have seen all %d hints of lesson 1; here is the last one again.", len(hs)), "no hint beyond the last is asked for")
+			Expect(r.out).To(ContainSubstring(hs[len(hs)-1].Body), "the last hint is shown again")
+
+			r = run(kit, "hint", "1", "--again")
+			Expect(r.code).To(Equal(0), r.err)
+			for _, h := range hs {
+				Expect(r.out).To(ContainSubstring("hint %d of %d\n", h.Number, len(hs)), "--again shows each of the hints there are, once")
+			}
+			Expect(r.out).NotTo(ContainSubstring("hint %d of", len(hs)+1), "and none that is not there")
+		})
+	})
+
 	It("names the file and line of a broken HINTS.md", func() {
 		Expect(os.WriteFile(lessonFile(kit, 1, hints.FileName), []byte("# Hints\n\n## Hint 2\n\ntext\n"), 0o644)).To(Succeed())
 		r := run(kit, "hint", "1")
