@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -97,6 +98,23 @@ func (e *env) lesson(args []string, optional bool) (course.Lesson, error) {
 		return course.Lesson{}, usagef("lesson %d (%s) is not in this version of the kit yet; the lessons are %s", l.Number, l.Slug, lessonList())
 	}
 	return l, nil
+}
+
+// lessons returns the lessons named, in the order first named, each once
+// however many times or ways ("1", "lost-update", "01-lost-update") it is
+// named. An unknown name is a usage error, as for lesson.
+func (e *env) lessons(names []string) ([]course.Lesson, error) {
+	var out []course.Lesson
+	for _, name := range names {
+		l, err := e.lesson([]string{name}, false)
+		if err != nil {
+			return nil, err
+		}
+		if !slices.Contains(out, l) {
+			out = append(out, l)
+		}
+	}
+	return out, nil
 }
 
 // lessonList names the lessons in the kit: "1 lost-update, 2 premature-free, ...".

@@ -1,8 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -40,25 +43,27 @@ func runGrade(ctx context.Context, e *env, args []string) error {
 	}
 	lessons := course.InKit()
 	if *only != "" {
-		if lessons, err = parseLessons(*only); err != nil {
-			return err
+		var names []string
+		for _, name := range strings.Split(*only, ",") {
+			names = append(names, strings.TrimSpace(name))
+		}
+		if lessons, err = e.lessons(names); err != nil {
+			return fmt.Errorf("--lessons: %w", err)
 		}
 	}
-	// Open the output files first, so that a bad path fails now and not
+	// Try the output files first, so that a bad path fails now and not
 	// after every lesson has run.
 	for _, p := range []string{*jsonPath, *junitPath} {
 		if p == "" {
 			continue
 		}
-		f, err := os.Create(p)
-		if err != nil {
+		if err := probeWritable(p); err != nil {
 			return usagef("cannot write %v", err)
 		}
-		f.Close()
 	}
 
 	g := grade.Grader{Kit: e.root, Timeout: *timeout}
-	e.out.printf("grading %d lessons of %s with the kit's specs (-race, at most %s each)\n\n", len(lessons), sub, *timeout)
+	e.out.printf("grading %s of %s with the kit's specs (-race, at most %s each)\n\n", plural(len(lessons), "lesson"), sub, *timeout)
 	var r grade.Result
 	for _, l := range lessons {
 		lr, err := g.Lesson(ctx, sub, l)
@@ -71,15 +76,11 @@ func runGrade(ctx context.Context, e *env, args []string) error {
 	e.out.printf("\nscore: %d of %d lessons passed (%s)\n", r.Score, r.MaxScore, r.Status)
 
 	if *jsonPath != "" {
-		f, err := os.Create(*jsonPath)
-		if err != nil {
+		var b bytes.Buffer
+		if err := grade.WriteJSON(&b, r); err != nil {
 			return err
 		}
-		if err := grade.WriteJSON(f, r); err != nil {
-			f.Close()
-			return err
-		}
-		if err := f.Close(); err != nil {
+		if err := os.WriteFile(*jsonPath, b.Bytes(), 0o644); err != nil {
 			return err
 		}
 		e.out.printf("wrote %s\n", *jsonPath)
@@ -96,8 +97,8 @@ func runGrade(ctx context.Context, e *env, args []string) error {
 			return fmt.Errorf("GITHUB_STEP_SUMMARY: %w", err)
 		}
 		werr := grade.WriteSummary(f, r)
-		if err := f.Close(); werr != nil || err != nil {
-			return fmt.Errorf("GITHUB_STEP_SUMMARY: %v", werr)
+		if err := errors.Join(werr, f.Close()); err != nil {
+			return fmt.Errorf("GITHUB_STEP_SUMMARY: %w", err)
 		}
 	}
 	if r.Status != grade.Pass {
@@ -106,17 +107,23 @@ func runGrade(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
-// parseLessons reads a comma-separated list of lesson names.
-func parseLessons(list string) ([]course.Lesson, error) {
-	var out []course.Lesson
-	for _, name := range strings.Split(list, ",") {
-		l, err := (&env{}).lesson([]string{strings.TrimSpace(name)}, false)
-		if err != nil {
-			return nil, fmt.Errorf("--lessons: %w", err)
-		}
-		out = append(out, l)
+// probeWritable reports why path cannot be written, or nil when it can. It
+// leaves the file as it found it: an existing file keeps its contents (it
+// is opened without truncating), and one that did not exist is removed
+// again.
+func probeWritable(path string) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err == nil {
+		f.Close()
+		return os.Remove(path)
 	}
-	return out, nil
+	if !errors.Is(err, fs.ErrExist) {
+		return err
+	}
+	if f, err = os.OpenFile(path, os.O_WRONLY, 0); err != nil {
+		return err
+	}
+	return f.Close()
 }
 
 // indent puts prefix before every line of s but the first.

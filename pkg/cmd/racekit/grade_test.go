@@ -71,7 +71,8 @@ var _ = Describe("racekit grade", func() {
 			Expect(err).NotTo(HaveOccurred())
 			Expect(xml.Unmarshal(data, &junit)).To(Succeed(), "the JUnit file is XML")
 			Expect(junit.Suites).To(HaveLen(2), "one JUnit suite per lesson")
-			Expect(junit.Failures+junit.Errors).To(BeNumerically(">=", 1), "a lesson that could not run counts as a failure, never as an empty passing suite")
+			Expect(junit.Failures).To(Equal(0), "lesson 1 passed, and lesson 3 did not fail: it could not run")
+			Expect(junit.Errors).To(Equal(1), "a lesson that could not run counts as an error, never as an empty passing suite")
 
 			md, err := os.ReadFile(summary)
 			Expect(err).NotTo(HaveOccurred())
@@ -87,6 +88,62 @@ var _ = Describe("racekit grade", func() {
 			Expect(finish(s, 3*time.Minute)).To(Equal(0))
 			Expect(string(s.Out.Contents())).To(ContainSubstring("score: 2 of 2 lessons passed (pass)"))
 			Expect(snapshot(sub)).To(Equal(before), "grading never writes to the submission")
+		})
+	})
+
+	When("a lesson is named more than once", func() {
+		It("grades it once", func() {
+			jsonPath := filepath.Join(GinkgoT().TempDir(), "grade.json")
+			s := racekit(kitRoot, "grade", "--submission", solvedSubmission(), "--lessons", "3, deadlock,03-deadlock,3", "--json", jsonPath)
+			Expect(finish(s, time.Minute)).To(Equal(1), "lesson 3 is missing from the submission")
+			Expect(string(s.Out.Contents())).To(ContainSubstring("grading 1 lesson of"), "four names of one lesson are one lesson")
+			var result struct {
+				MaxScore int               `json:"max_score"`
+				Lessons  []json.RawMessage `json:"lessons"`
+			}
+			data, err := os.ReadFile(jsonPath)
+			Expect(err).NotTo(HaveOccurred())
+			Expect(json.Unmarshal(data, &result)).To(Succeed())
+			Expect(result.Lessons).To(HaveLen(1), "the report lists the lesson once")
+			Expect(result.MaxScore).To(Equal(1), "and counts it once towards the score")
+		})
+	})
+
+	When("grading cannot be done after the reports were found writable", func() {
+		It("exits with status 2 and leaves an old report as it was and no new empty one", func() {
+			// A kit whose specs for lesson 1 are gone: grade finds out only
+			// when it grades the lesson, after trying the report paths.
+			kit := tempKit()
+			specs, err := filepath.Glob(filepath.Join(course.Lessons[0].SolutionDir(kit), "*_test.go"))
+			Expect(err).NotTo(HaveOccurred())
+			Expect(specs).NotTo(BeEmpty())
+			for _, f := range specs {
+				Expect(os.Remove(f)).To(Succeed())
+			}
+			out := GinkgoT().TempDir()
+			jsonPath, junitPath := filepath.Join(out, "grade.json"), filepath.Join(out, "junit.xml")
+			const old = `{"status": "pass", "note": "last week's grade"}`
+			Expect(os.WriteFile(jsonPath, []byte(old), 0o644)).To(Succeed())
+
+			s := racekit(kit, "grade", "--lessons", "1", "--json", jsonPath, "--junit", junitPath)
+			Expect(finish(s, time.Minute)).To(Equal(2), "a kit with no specs cannot grade at all")
+			Expect(string(s.Err.Contents())).To(ContainSubstring("has no specs"), "the error says why")
+			data, err := os.ReadFile(jsonPath)
+			Expect(err).NotTo(HaveOccurred())
+			Expect(string(data)).To(Equal(old), "trying whether the report can be written must not empty the report that is there")
+			Expect(junitPath).NotTo(BeAnExistingFile(), "a report that did not exist before is not left behind empty")
+		})
+	})
+
+	When("the job summary cannot be written", func() {
+		It("exits with status 2 and says why", func() {
+			if _, err := os.Stat("/dev/full"); err != nil {
+				Skip("no /dev/full here to make a write fail")
+			}
+			s := racekitEnv(kitRoot, []string{"GITHUB_STEP_SUMMARY=/dev/full"}, "grade", "--submission", solvedSubmission(), "--lessons", "3")
+			Expect(finish(s, time.Minute)).To(Equal(2), "a summary that was asked for and not written is an error of grading, not of the submission")
+			Expect(string(s.Err.Contents())).To(And(ContainSubstring("GITHUB_STEP_SUMMARY"), ContainSubstring("no space left on device")), "the error names the summary and what went wrong")
+			Expect(string(s.Err.Contents())).NotTo(ContainSubstring("<nil>"), "the error is never a nil one")
 		})
 	})
 

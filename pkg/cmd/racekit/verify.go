@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/racekit/racekit/pkg/course"
@@ -25,15 +24,8 @@ func runVerify(ctx context.Context, e *env, args []string) error {
 	}
 	lessons := course.InKit()
 	if len(names) > 0 {
-		lessons = nil
-		for _, name := range names {
-			l, err := e.lesson([]string{name}, false)
-			if err != nil {
-				return err
-			}
-			if !slices.Contains(lessons, l) {
-				lessons = append(lessons, l)
-			}
+		if lessons, err = e.lessons(names); err != nil {
+			return err
 		}
 	}
 
