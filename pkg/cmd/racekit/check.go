@@ -2,7 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"strings"
 	"time"
 
@@ -84,9 +87,10 @@ func (e *env) showCheck(l course.Lesson, res grade.Lesson) {
 		p.printf("%s %s\n", p.paint(green+";"+bold, "✓ passed:"), res.Message)
 	case grade.Error:
 		// "does not build: ...", "hangs: ...", "crashed: ...": the message
-		// says what kept the specs from finishing.
-		head, rest, _ := strings.Cut(res.Message, ":")
-		p.printf("%s%s\n", p.paint(yellow+";"+bold, "✗ "+head+":"), indent(rest, "  "))
+		// says what kept the specs from finishing. Some have no colon ("the
+		// submission has no lessons/03-deadlock folder").
+		head, rest := errorHead(res.Message)
+		p.printf("%s%s\n", p.paint(yellow+";"+bold, "✗ "+head), indent(rest, "  "))
 	default:
 		summary, _, _ := strings.Cut(res.Message, "\n")
 		p.printf("%s %s\n", p.paint(red+";"+bold, "✗ failed:"), summary)
@@ -108,10 +112,42 @@ func (e *env) showCheck(l course.Lesson, res grade.Lesson) {
 			p.printf("\nignored test files%s\n", notes)
 		}
 	}
-	if res.Status != grade.Pass {
+	switch {
+	case res.Status == grade.Pass:
+	case missing(l.LessonDir(e.root)):
+		p.printf("\nnext: lessons/%s is missing; %s brings back its starter code and specs (and %s its README.md and HINTS.md), then check again\n",
+			l.Dir(), e.suggest("reset", l.Number), e.out.paint(cyan, "git checkout lessons/"+l.Dir()))
+	default:
 		p.printf("\nnext: fix lessons/%s, then check again; read its README.md, or for a hint: %s\n",
 			l.Dir(), e.suggest("hint", l.Number))
 	}
+}
+
+// errorHead splits the message of a lesson whose specs could not all run
+// into the head check prints in colour, colon included ("does not
+// build:"), and the rest. The head ends at the first line's first colon
+// that ends the line or comes before a space, outside a quoted spec name;
+// a first line with no such colon is the head entire.
+func errorHead(msg string) (head, rest string) {
+	first, _, _ := strings.Cut(msg, "\n")
+	quoted := false
+	for i := 0; i < len(first); i++ {
+		switch c := first[i]; {
+		case c == '\\' && quoted:
+			i++ // an escaped character inside a quoted spec name
+		case c == '"':
+			quoted = !quoted
+		case c == ':' && !quoted && (i+1 == len(first) || first[i+1] == ' '):
+			return msg[:i+1], msg[i+1:]
+		}
+	}
+	return first, msg[len(first):]
+}
+
+// missing reports whether path names nothing at all.
+func missing(path string) bool {
+	_, err := os.Stat(path)
+	return errors.Is(err, fs.ErrNotExist)
 }
 
 // showNext congratulates and names the next lesson not yet passed.

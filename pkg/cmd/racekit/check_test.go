@@ -111,6 +111,29 @@ var _ = Describe("racekit check", Ordered, func() {
 		})
 	})
 
+	When("the lesson's folder is missing", func() {
+		It("says so on a line that ends cleanly and points at reset, which brings the folder back", func() {
+			dir := filepath.Join(kit, "lessons", "03-deadlock")
+			Expect(os.RemoveAll(dir)).To(Succeed())
+			DeferCleanup(func() {
+				Expect(os.RemoveAll(dir)).To(Succeed())
+				Expect(copyTree(filepath.Join(kitRoot, "lessons", "03-deadlock"), dir)).To(Succeed(), "the later specs get the lesson back as it ships")
+			})
+			s, code := check("3")
+			Expect(code).To(Equal(1), "a missing lesson is the learner's to put right, like a failing one")
+			out := string(s.Out.Contents())
+			Expect(out).To(MatchRegexp(`(?m)^✗ .*lessons/03-deadlock.*[^:]$`), "the ✗ line names the missing folder")
+			Expect(out).NotTo(MatchRegexp(`(?m)^✗ .*:$`), "a message with no colon gets none added, with nothing after it")
+			Expect(out).To(ContainSubstring("racekit reset 3"), "reset is how a learner gets the lesson back")
+			Expect(out).NotTo(ContainSubstring("fix lessons/03-deadlock"), "there is no folder there to fix")
+
+			r := run(kit, "reset", "3")
+			Expect(r.code).To(Equal(0), r.err)
+			Expect(filepath.Join(dir, "list.go")).To(BeAnExistingFile(), "the reset check advised brings back the starter code")
+			Expect(filepath.Join(dir, "list_test.go")).To(BeAnExistingFile(), "and the specs")
+		})
+	})
+
 	When("the lesson named does not exist", func() {
 		It("exits with status 2 and lists the lessons there are", func() {
 			s, code := check("12")
