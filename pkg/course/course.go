@@ -133,11 +133,13 @@ func Root() (string, error) {
 	}
 }
 
-// SpecFiles lists the names of the *_test.go files in dir, sorted.
+// SpecFiles lists the names of the *_test.go files in dir, sorted. Like
+// the go command, it skips names that start with "." or "_".
 func SpecFiles(dir string) ([]string, error) { return goFiles(dir, true) }
 
 // ExerciseFiles lists the names of the .go files in dir that are not
-// tests, sorted: the files a learner edits.
+// tests, sorted: the files a learner edits. Like the go command, it skips
+// names that start with "." or "_".
 func ExerciseFiles(dir string) ([]string, error) { return goFiles(dir, false) }
 
 func goFiles(dir string, tests bool) ([]string, error) {
@@ -148,7 +150,9 @@ func goFiles(dir string, tests bool) ([]string, error) {
 	var out []string
 	for _, e := range entries {
 		name := e.Name()
-		if e.IsDir() || !strings.HasSuffix(name, ".go") {
+		// Like the go command, skip names starting with "." or "_" (an
+		// editor's lock or backup file, say).
+		if e.IsDir() || !strings.HasSuffix(name, ".go") || strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_") {
 			continue
 		}
 		if strings.HasSuffix(name, "_test.go") == tests {

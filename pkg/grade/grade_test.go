@@ -2,6 +2,7 @@ package grade_test
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -33,6 +34,7 @@ var _ = Describe("Grader.Grade", func() {
 			"does-not-compile", "deadlocks", "panics", "crashes", "loops-forever", "exit-in-init",
 			"gutted-spec", "extra-skip-test", "framework-in-exercise", "data-race",
 			"starter-untouched", "fully-solved", "missing-lesson",
+			"forged-report", "sets-ginkgo-flags", "norace-directive", "race-disable", "editor-files",
 		), "each kind of bad submission needs a case in %s that shows how it is graded", corpusDir)
 	})
 
@@ -132,3 +134,24 @@ func describeSpecs(specs []grade.Spec) string {
 	}
 	return b.String()
 }
+
+var _ = Describe("Grader.Lesson", func() {
+	When("an exercise file is a link rather than a plain file", func() {
+		It("is an error that names the file, without reading through the link", func(ctx SpecContext) {
+			kit, err := course.Root()
+			Expect(err).NotTo(HaveOccurred(), "the spec runs inside the kit")
+			lesson := course.InKit()[0]
+			sub := GinkgoT().TempDir()
+			Expect(corpusCase{Base: "solution"}.assemble(kit, sub)).To(Succeed(), "the solution makes a submission")
+			object := filepath.Join(lesson.LessonDir(sub), "object.go")
+			elsewhere := filepath.Join(GinkgoT().TempDir(), "object.go")
+			Expect(os.Rename(object, elsewhere)).To(Succeed())
+			Expect(os.Symlink(elsewhere, object)).To(Succeed(), "this spec needs symbolic links")
+
+			l, err := grade.Grader{Kit: kit}.Lesson(ctx, sub, lesson)
+			Expect(err).NotTo(HaveOccurred(), "a link is the submission's problem, not grading's")
+			Expect(l.Status).To(Equal(grade.Error), "a link could point anywhere (/dev/zero, another learner's file), so it is not graded:\n%s", l.Message)
+			Expect(l.Message).To(ContainSubstring("object.go: not a plain file"), "the message names the file")
+		})
+	})
+})

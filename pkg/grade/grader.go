@@ -6,12 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"go/parser"
-	"go/token"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -66,8 +64,13 @@ func (g Grader) Lesson(ctx context.Context, submission string, l course.Lesson) 
 	out := Lesson{Slug: l.Slug, Title: l.Title, MaxScore: 1, Lesson: l, Dir: kitDir}
 	subDir := l.LessonDir(submission)
 	exercise, err := course.ExerciseFiles(subDir)
-	if err != nil {
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
 		return out.error(fmt.Sprintf("the submission has no lessons/%s folder", l.Dir()), ""), nil
+	case err != nil:
+		return out.error(fmt.Sprintf("the submission's lessons/%s folder cannot be read: %v", l.Dir(), err), ""), nil
+	case len(exercise) == 0:
+		return out.error(fmt.Sprintf("the submission's lessons/%s folder has none of the lesson's code (no .go file but its tests)", l.Dir()), ""), nil
 	}
 	work, err := os.MkdirTemp("", "racekit-grade-"+l.Dir()+"-")
 	if err != nil {
@@ -84,8 +87,12 @@ func (g Grader) Lesson(ctx context.Context, submission string, l course.Lesson) 
 	if out.Ignored, err = ignoredTests(subDir, l.SolutionDir(g.Kit), specs); err != nil {
 		return out, err
 	}
-	if msg := forbiddenImports(subDir, exercise); msg != "" {
-		return out.fail(msg), nil
+	if msg := notRegular(subDir, exercise); msg != "" {
+		return out.error(msg, ""), nil
+	}
+	out.SameAsSolution = sameFiles(subDir, l.SolutionDir(g.Kit), exercise)
+	if msg := breakRules(subDir, exercise); msg != "" {
+		return out.refuse(msg), nil
 	}
 	src := map[string]string{} // file name in the lesson -> file to copy
 	for _, name := range exercise {
@@ -179,36 +186,6 @@ func ignoredTests(subDir, pristineDir string, specs []string) ([]string, error) 
 	return out, nil
 }
 
-// frameworkImports are packages an exercise file has no business importing:
-// with them, code outside the _test.go files could register, skip or
-// focus specs.
-var frameworkImports = []string{"testing", "github.com/onsi/ginkgo", "github.com/onsi/gomega"}
-
-// forbiddenImports returns a message naming exercise files that import the
-// test framework, or "" when none does. Files that do not parse are left to
-// the compiler, whose message is better.
-func forbiddenImports(dir string, files []string) string {
-	var bad []string
-	for _, name := range files {
-		f, err := parser.ParseFile(token.NewFileSet(), filepath.Join(dir, name), nil, parser.ImportsOnly)
-		if err != nil {
-			continue
-		}
-		for _, imp := range f.Imports {
-			path, _ := strconv.Unquote(imp.Path.Value)
-			for _, fw := range frameworkImports {
-				if path == fw || strings.HasPrefix(path, fw+"/") {
-					bad = append(bad, fmt.Sprintf("%s imports %s", name, path))
-				}
-			}
-		}
-	}
-	if len(bad) == 0 {
-		return ""
-	}
-	return fmt.Sprintf("%s: the lesson's code may not use the test framework (only _test.go files may, and grading uses the kit's own)", strings.Join(bad, ", "))
-}
-
 // buildMessage says that the lesson did not build and where, with paths
 // as the learner knows them (lessons/NN-slug/file.go).
 // The go command ran in kit and may print paths relative to it.
@@ -230,7 +207,7 @@ func buildMessage(be *testrun.BuildError, kit, work string, l course.Lesson) str
 
 		p.File = file
 		lines = append(lines, "  "+p.String())
-		if len(lines) == 10 {
+		if len(lines) == 10 && len(be.Problems) > 10 {
 			lines = append(lines, fmt.Sprintf("  (and %d more)", len(be.Problems)-10))
 			break
 		}
@@ -245,4 +222,37 @@ func lastLines(s string, n int) string {
 		lines = lines[len(lines)-n:]
 	}
 	return strings.Join(lines, "\n")
+}
+
+// notRegular returns a message naming exercise files that are not regular
+// files (a symbolic link, a device), or "" when all are: grading reads
+// them, and a link to /dev/zero would never finish reading.
+func notRegular(dir string, files []string) string {
+	var bad []string
+	for _, name := range files {
+		if st, err := os.Lstat(filepath.Join(dir, name)); err != nil || !st.Mode().IsRegular() {
+			bad = append(bad, name)
+		}
+	}
+	if len(bad) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%s: not a plain file (a link?); the lesson's code must be plain files in its folder", strings.Join(bad, ", "))
+}
+
+// sameFiles reports whether dirs a and b hold the same named files, and
+// b no other exercise file, byte for byte.
+func sameFiles(a, b string, names []string) bool {
+	theirs, err := course.ExerciseFiles(b)
+	if err != nil || !slices.Equal(theirs, names) {
+		return false
+	}
+	for _, name := range names {
+		x, err1 := os.ReadFile(filepath.Join(a, name))
+		y, err2 := os.ReadFile(filepath.Join(b, name))
+		if err1 != nil || err2 != nil || !bytes.Equal(x, y) {
+			return false
+		}
+	}
+	return true
 }

@@ -49,10 +49,7 @@ func judge(out Lesson, run testrun.Result, timeout time.Duration) Lesson {
 	if raced {
 		msg := raceMessage(run.Output, out.Dir)
 		out.Specs = append(out.Specs, Spec{Name: RaceSpecName, Status: Fail, Message: msg})
-		out.Report.SpecReports = append(out.Report.SpecReports, types.SpecReport{
-			LeafNodeType: types.NodeTypeIt, LeafNodeText: RaceSpecName, State: types.SpecStateFailed,
-			Failure: types.Failure{Message: msg},
-		})
+		out.Report.SpecReports = append(out.Report.SpecReports, out.graderSpec(RaceSpecName, types.SpecStateFailed, msg))
 		out.Report.SuiteSucceeded = false
 	}
 	total := run.Report.PreRunStats.TotalSpecs
@@ -61,7 +58,7 @@ func judge(out Lesson, run testrun.Result, timeout time.Duration) Lesson {
 		s := errored[0]
 		if s.State == types.SpecStateTimedout || s.State == types.SpecStateInterrupted {
 			out.Where = waiting(s, out.Dir)
-			msg := fmt.Sprintf("hangs: %q did not finish within %s and was stopped", specName(s), timeout)
+			msg := fmt.Sprintf("hangs: the specs did not finish within %s; %q was running and was stopped", timeout, specName(s))
 			if len(out.Where) > 0 {
 				msg += "; its goroutines were waiting at:\n  " + strings.Join(out.Where, "\n  ")
 			}
@@ -74,7 +71,7 @@ func judge(out Lesson, run testrun.Result, timeout time.Duration) Lesson {
 			parts = append(parts, fmt.Sprintf("%d of %d specs failed\nthe first: %s\n  %s", len(failed), total, specName(failed[0]), firstLine(specMessage(failed[0], out.Dir))))
 		}
 		if raced {
-			parts = append(parts, "the race detector reported a data race (Ginkgo counts it against the whole suite, not one spec)")
+			parts = append(parts, "the race detector reported a data race (Ginkgo counts it against the whole suite, not one spec)"+raceFrames(run.Output, out.Dir))
 		}
 		return out.fail(strings.Join(parts, "\n"))
 	case total == 0 || its != total:
@@ -87,7 +84,7 @@ func judge(out Lesson, run testrun.Result, timeout time.Duration) Lesson {
 		return out.fail("Ginkgo reported the suite as failed: " + strings.Join(run.Report.SpecialSuiteFailureReasons, "; "))
 	}
 	out.Status, out.Score = Pass, 1
-	out.Message = withNotes(fmt.Sprintf("all %d specs passed under -race", total), out.Ignored)
+	out.Message = out.withNotes(fmt.Sprintf("all %d specs passed under -race", total))
 	return out
 }
 
@@ -111,7 +108,7 @@ func (out Lesson) noReport(run testrun.Result, timeout time.Duration) Lesson {
 	case run.ExitCode == 0:
 		return out.error("exited with status 0 before its specs ran or finished, so nothing was graded: does the code call os.Exit?", "")
 	default:
-		return out.error(fmt.Sprintf("exited with status %d before its specs finished:\n%s", run.ExitCode, lastLines(run.Output, 10)), "")
+		return out.error(fmt.Sprintf("ended (%s) before its specs finished:\n%s", run.Ended, lastLines(run.Output, 10)), "")
 	}
 }
 
@@ -188,6 +185,31 @@ func raceMessage(output, dir string) string {
 		strings.Join(parts, "\n\n")
 }
 
+// raceFrames is "\n  in file.go:N  Func, ..." naming, sorted, the places
+// in the lesson's code (not its specs) the race detector's reports pass
+// through (at most four), or "" when they name none. Which access of a race is
+// reported first depends on timing; the sorted set does not.
+func raceFrames(output, dir string) string {
+	var where []string
+	for _, r := range testrun.ParseRaces(output) {
+		for _, line := range strings.Split(r.Short(dir), "\n") {
+			// Short indents frames by four spaces under each access.
+			f := strings.TrimSpace(line)
+			if strings.HasPrefix(line, "    ") && !strings.Contains(f, "_test.go:") && !slices.Contains(where, f) {
+				where = append(where, f)
+			}
+		}
+	}
+	if len(where) == 0 {
+		return ""
+	}
+	slices.Sort(where)
+	if len(where) > 4 {
+		where = append(where[:4], "...")
+	}
+	return "\n  in " + strings.Join(where, ", ")
+}
+
 // specName is a spec's full text: its containers' texts and its own.
 func specName(s types.SpecReport) string {
 	if s.LeafNodeType != types.NodeTypeIt {
@@ -237,19 +259,39 @@ func firstLine(s string) string {
 	return line
 }
 
-// withNotes appends notes about ignored files to msg.
-func withNotes(msg string, ignored []string) string {
-	if len(ignored) == 0 {
-		return msg
+// withNotes appends to msg the notes an instructor should see: test files
+// of the submission that were ignored, and code that is the kit's solution
+// to the byte.
+func (out Lesson) withNotes(msg string) string {
+	if len(out.Ignored) > 0 {
+		msg += "\nignored test files of the submission: " + strings.Join(out.Ignored, ", ")
 	}
-	return msg + "\nignored test files of the submission: " + strings.Join(ignored, ", ")
+	if out.SameAsSolution {
+		msg += "\nnote: every exercise file is byte for byte the kit's solution"
+	}
+	return msg
 }
+
+// The names of the specs the grader adds for what it found itself.
+const (
+	specRuns  = "builds, runs and finishes its specs"
+	specRules = "keeps to the rules for exercise files"
+)
 
 // fail marks the lesson failed with msg.
 func (out Lesson) fail(msg string) Lesson {
 	out.Status, out.Score = Fail, 0
-	out.Message = withNotes(msg, out.Ignored)
-	out.ensureReport(msg, types.SpecStateFailed)
+	out.Message = out.withNotes(msg)
+	out.ensureReport(specRuns, msg, types.SpecStateFailed)
+	return out
+}
+
+// refuse marks the lesson failed, without running it, because its code
+// breaks the rules for exercise files (msg says where).
+func (out Lesson) refuse(msg string) Lesson {
+	out.Status, out.Score = Fail, 0
+	out.Message = out.withNotes(msg)
+	out.ensureReport(specRules, msg, types.SpecStateFailed)
 	return out
 }
 
@@ -257,11 +299,11 @@ func (out Lesson) fail(msg string) Lesson {
 // output, when given, replaces the lesson's output.
 func (out Lesson) error(msg, output string) Lesson {
 	out.Status, out.Score = Error, 0
-	out.Message = withNotes(msg, out.Ignored)
+	out.Message = out.withNotes(msg)
 	if output != "" {
 		out.Output = output
 	}
-	out.ensureReport(msg, types.SpecStateAborted)
+	out.ensureReport(specRuns, msg, types.SpecStateAborted)
 	return out
 }
 
@@ -269,9 +311,9 @@ func (out Lesson) error(msg, output string) Lesson {
 // a lesson whose specs did not run gets a report of its own, the way
 // Ginkgo's CLI makes one for a suite that failed to compile, and a report
 // or spec list with no failing spec gets one carrying msg, so that a JUnit
-// reader counts a failure and not an empty or passing suite.
-func (out *Lesson) ensureReport(msg string, state types.SpecState) {
-	const name = "builds, runs and finishes its specs"
+// reader counts a failure and not an empty or passing suite. name names
+// that spec.
+func (out *Lesson) ensureReport(name, msg string, state types.SpecState) {
 	if out.Report.SuiteDescription == "" {
 		out.Report = types.Report{
 			SuitePath:                  out.Dir,
@@ -281,12 +323,24 @@ func (out *Lesson) ensureReport(msg string, state types.SpecState) {
 	}
 	out.Report.SuiteSucceeded = false
 	if !slices.ContainsFunc(out.Report.SpecReports, func(s types.SpecReport) bool { return s.State.Is(types.SpecStateFailureStates) }) {
-		out.Report.SpecReports = append(out.Report.SpecReports, types.SpecReport{
-			LeafNodeType: types.NodeTypeIt, LeafNodeText: name,
-			State: state, Failure: types.Failure{Message: msg},
-		})
+		out.Report.SpecReports = append(out.Report.SpecReports, out.graderSpec(name, state, msg))
 	}
 	if !slices.ContainsFunc(out.Specs, func(s Spec) bool { return s.Status == Fail || s.Status == Error }) {
 		out.Specs = append(out.Specs, Spec{Name: name, Status: specStatus(state), Message: msg})
+	}
+}
+
+// graderSpec is a spec report for a failure the grader found rather than a
+// spec (a data race, a lesson that did not build or finish), shaped like
+// one of Ginkgo's so that its reporters render it: an It whose failure is
+// located at the lesson, not at a line of a spec.
+func (out *Lesson) graderSpec(name string, state types.SpecState, msg string) types.SpecReport {
+	where := types.CodeLocation{CustomMessage: "lessons/" + out.Lesson.Dir() + " (found by racekit grade)"}
+	return types.SpecReport{
+		LeafNodeType: types.NodeTypeIt, LeafNodeText: name, LeafNodeLocation: where, State: state,
+		Failure: types.Failure{
+			Message: msg, Location: where,
+			FailureNodeType: types.NodeTypeIt, FailureNodeContext: types.FailureNodeIsLeafNode, FailureNodeLocation: where,
+		},
 	}
 }

@@ -69,6 +69,10 @@ type Lesson struct {
 	// Ignored lists the submission's test files that were not used: extra
 	// _test.go files and edited copies of the kit's specs.
 	Ignored []string `json:"-"`
+	// SameAsSolution is true when every exercise file of the submission is
+	// byte for byte the kit's solution's (which learners can read), for an
+	// instructor to notice; it does not change the grade.
+	SameAsSolution bool `json:"-"`
 	// Where says where the goroutines of a hung lesson were waiting, one
 	// per line, in the lesson's files ("object.go:31  (*Object).IncRef
 	// [sync.Mutex.Lock]"); empty otherwise.
@@ -78,7 +82,9 @@ type Lesson struct {
 	Dir string `json:"-"`
 }
 
-// Result is the outcome of a grading.
+// Result is the outcome of a grading. The zero Result has no lessons and
+// an empty Status; Add makes it pass, fail or error. A Result is a plain
+// value: it is not safe to Add to from several goroutines at once.
 type Result struct {
 	// Status is the worst of the lessons' statuses: pass when every lesson
 	// passed, error when any could not run, fail otherwise.

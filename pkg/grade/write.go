@@ -43,9 +43,9 @@ func WriteJUnit(path string, r Result) error {
 		l.Report.SpecReports, l.Specs = slices.Clip(l.Report.SpecReports), slices.Clip(l.Specs)
 		switch l.Status {
 		case Fail:
-			l.ensureReport(l.Message, types.SpecStateFailed)
+			l.ensureReport(specRuns, l.Message, types.SpecStateFailed)
 		case Error:
-			l.ensureReport(l.Message, types.SpecStateAborted)
+			l.ensureReport(specRuns, l.Message, types.SpecStateAborted)
 		}
 		report := l.Report
 		report.SuiteDescription = l.Lesson.Dir()

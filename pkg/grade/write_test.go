@@ -162,6 +162,9 @@ var _ = Describe("writing a result", func() {
 				}
 			}
 			Expect(text).To(ContainSubstring("no lessons/03-deadlock folder"), "the test case says why")
+			Expect(text).To(ContainSubstring("In [It] at: lessons/03-deadlock (found by racekit grade)"),
+				"the failure is placed at the lesson, the way Ginkgo places one at a spec")
+			Expect(text).NotTo(ContainSubstring("INVALID"), "the test case is shaped like one of Ginkgo's, not a zero value")
 		})
 
 		It("counts a failure for a failed lesson made without a report, and leaves the result as it was", func() {

@@ -33,10 +33,13 @@ type Options struct {
 // goroutines, before it is killed.
 const Grace = 10 * time.Second
 
-// Result is what a run of a test binary did.
+// Result is what a run of a test binary did: plain data, which Run fills in.
 type Result struct {
-	ExitCode int    // the process's exit status; -1 when it was killed or could not start
-	Output   string // standard output and standard error, interleaved as written
+	ExitCode int // the process's exit status; -1 when it was killed or could not start
+	// Ended says how the process ended, as os.ProcessState puts it ("exit
+	// status 2", "signal: killed").
+	Ended  string
+	Output string // standard output and standard error, interleaved as written
 	// Report is Ginkgo's report of the suite, or nil when the binary wrote
 	// none: it exited or crashed before its specs finished.
 	Report *types.Report
@@ -79,9 +82,15 @@ func Run(ctx context.Context, bin string, o Options) (Result, error) {
 	start := time.Now()
 	err := cmd.Run()
 	r := Result{Output: out.String(), Elapsed: time.Since(start), ExitCode: cmd.ProcessState.ExitCode()}
+	if cmd.ProcessState != nil {
+		r.Ended = cmd.ProcessState.String()
+	}
 	var exit *exec.ExitError
 	switch {
 	case err == nil, errors.As(err, &exit) && ctx.Err() == nil:
+	case errors.Is(err, exec.ErrWaitDelay) && ctx.Err() == nil:
+		// The binary ended, but something it started still held its
+		// output open a second later; what it did is all here.
 	case ctx.Err() != nil:
 		r.Killed, r.ExitCode = true, -1
 	default:
