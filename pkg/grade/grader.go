@@ -91,7 +91,7 @@ func (g Grader) Lesson(ctx context.Context, submission string, l course.Lesson) 
 		return out.error(msg, ""), nil
 	}
 	out.SameAsSolution = sameFiles(subDir, l.SolutionDir(g.Kit), exercise)
-	if msg := breakRules(subDir, exercise); msg != "" {
+	if msg := breakRules(subDir, filepath.Join("lessons", l.Dir()), exercise); msg != "" {
 		return out.refuse(msg), nil
 	}
 	src := map[string]string{} // file name in the lesson -> file to copy

@@ -61,9 +61,11 @@ func allowedImport(path string) (bool, string) {
 }
 
 // breakRules returns a message naming each place in the exercise files
-// that breaks the rules above, or "" when none does. Files that do not
-// parse are left to the compiler, whose message is better.
-func breakRules(dir string, files []string) string {
+// of dir that breaks the rules above, or "" when none does. It names each
+// file as a path below shown (lessons/01-lost-update, say).
+// Files that do not parse are left to the compiler, whose message is
+// better.
+func breakRules(dir, shown string, files []string) string {
 	var bad []string
 	for _, name := range files {
 		fset := token.NewFileSet()
@@ -71,7 +73,7 @@ func breakRules(dir string, files []string) string {
 		if err != nil {
 			continue
 		}
-		at := func(p token.Pos) string { return fmt.Sprintf("%s:%d", name, fset.Position(p).Line) }
+		at := func(p token.Pos) string { return fmt.Sprintf("%s:%d", filepath.Join(shown, name), fset.Position(p).Line) }
 		for _, g := range f.Comments {
 			for _, c := range g.List {
 				if d, ok := strings.CutPrefix(c.Text, "//go:"); ok && !strings.HasPrefix(d, "build ") {

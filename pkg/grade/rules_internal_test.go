@@ -12,7 +12,7 @@ var _ = ginkgo.Describe("the rules for exercise files", func() {
 	check := func(src string) string {
 		dir := ginkgo.GinkgoT().TempDir()
 		Expect(os.WriteFile(filepath.Join(dir, "code.go"), []byte(src), 0o644)).To(Succeed())
-		return breakRules(dir, []string{"code.go"})
+		return breakRules(dir, "", []string{"code.go"})
 	}
 
 	ginkgo.DescribeTable("let a lesson's code use what a fix needs",
