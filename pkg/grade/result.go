@@ -36,25 +36,29 @@ func worse(a, b Status) bool {
 // counts against the whole suite and not one spec, is a Spec of its own
 // named RaceSpecName.
 type Spec struct {
-	Name    string `json:"name"`
-	Status  Status `json:"status"`
-	Message string `json:"message"`
+	Name    string `json:"name"`    // the spec's full text: its containers' and its own
+	Status  Status `json:"status"`  // pass, fail, error or skipped
+	Message string `json:"message"` // why it failed, with paths relative to the lesson; "" when it passed
 }
 
 // RaceSpecName names the Spec that stands for the race detector's reports.
 const RaceSpecName = "the race detector reports no data race"
 
-// Lesson is the outcome of one lesson.
+// Lesson is the outcome of one lesson: plain data, which Grader.Lesson
+// fills in.
 type Lesson struct {
-	Slug     string `json:"slug"`
-	Title    string `json:"title"`
-	Status   Status `json:"status"`
+	Slug     string `json:"slug"`      // the lesson's slug: "lost-update"
+	Title    string `json:"title"`     // the lesson's title in the catalogue
+	Status   Status `json:"status"`    // pass, fail or error
 	Score    int    `json:"score"`     // 1 when the lesson passed, else 0
 	MaxScore int    `json:"max_score"` // 1
 	// Message says in a few lines why the lesson did not pass (or that it
 	// did), and notes test files of the submission that were ignored.
 	Message string `json:"message"`
-	Specs   []Spec `json:"specs"`
+	// Specs are the outcomes of the lesson's specs that ran or failed (a
+	// setup node that went well is left out), and of the grader's own
+	// checks when one failed: the race detector, the rules, the build.
+	Specs []Spec `json:"specs"`
 
 	// Lesson is the lesson graded.
 	Lesson course.Lesson `json:"-"`

@@ -38,12 +38,14 @@ func (p Problem) String() string {
 }
 
 // BuildError is a package that did not compile: the go command's output
-// and the problems read from it.
+// and the problems read from it. It is plain data, which Compile fills in.
 type BuildError struct {
 	Output   string
 	Problems []Problem // empty when the output names no file:line (a missing module, say)
 }
 
+// Error is the problems one a line, or the go command's output when it
+// names none.
 func (e *BuildError) Error() string {
 	if len(e.Problems) == 0 {
 		return "testrun: the package did not build:\n" + strings.TrimSpace(e.Output)

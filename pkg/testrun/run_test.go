@@ -141,6 +141,12 @@ var _ = Describe("Compile and Run", Ordered, func() {
 			Expect(r.Report).To(BeNil(), "Ginkgo never started, so it wrote no report")
 		})
 
+		It("reads the run of a binary whose child outlives it, holding its output open, as finished", func(ctx SpecContext) {
+			r := run(ctx, "orphan", time.Minute)
+			Expect(r.ExitCode).To(Equal(0), "the binary itself finished and every spec passed:\n%s", r.Output)
+			Expect(r.Report).NotTo(BeNil(), "its report was written before the child let go of the output")
+		})
+
 		It("returns an error for a binary that cannot be started", func(ctx SpecContext) {
 			_, err := testrun.Run(ctx, filepath.Join(work, "no-such.test"), testrun.Options{})
 			Expect(err).To(MatchError(ContainSubstring("testrun: run")), "a binary that is not there cannot be run, and that is the caller's error")

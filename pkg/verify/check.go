@@ -18,7 +18,8 @@ import (
 )
 
 // Check is one of the kit's checks of itself, as the kit's tests and
-// racekit verify both run it.
+// racekit verify both run it. KitChecks and Lesson.Checks make them; the
+// zero Check has no Run and is not usable.
 type Check struct {
 	// Name reads as a sentence after its subject, the lesson's folder
 	// ("01-lost-update has specs byte-identical to its solution's") or
@@ -94,11 +95,11 @@ func sameLessons(dir string, dirsOnly bool) error {
 // RunsEach is how many times the repeated checks run a starter or a
 // solution at each GOMAXPROCS by default: a spec that fails or passes by
 // luck shows up here.
-const RunsEach = 20
+const RunsEach = 10
 
 // MaxProcs are the GOMAXPROCS values the repeated checks run at by
-// default.
-var MaxProcs = []int{1, 4}
+// default: the ones the course's rules for lesson specs name.
+var MaxProcs = []int{1, 2, 8}
 
 // RunTimeout is how long one run of a lesson's test binary may take by
 // default before it is stopped (see testrun.Options.Timeout).

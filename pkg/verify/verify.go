@@ -121,7 +121,8 @@ func tail(s string, n int) string {
 }
 
 // Fixture is a variant of a lesson's exercise files: a wrong fix its spec
-// must reject, or a correct alternative it must accept.
+// must reject, or a correct alternative it must accept, as read from its
+// folder of testdata/fixtures. It is plain data.
 type Fixture struct {
 	Lesson course.Lesson
 	Name   string   // the fixture's folder name: "lock-incref-only"

@@ -4,6 +4,7 @@ package suite
 
 import (
 	"os"
+	"os/exec"
 	"testing"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -16,6 +17,13 @@ func TestSuite(t *testing.T) {
 		os.Exit(0) // before any spec runs, with the status of success
 	case "block":
 		select {} // before Ginkgo starts, so no Ginkgo timeout can fire
+	case "orphan":
+		// A child that outlives the binary and holds its output open.
+		child := exec.Command("sleep", "5")
+		child.Stdout, child.Stderr = os.Stdout, os.Stderr
+		if err := child.Start(); err != nil {
+			panic(err)
+		}
 	}
 	RegisterFailHandler(Fail)
 	RunSpecs(t, "testrun fixture suite")
