@@ -73,7 +73,9 @@ func breakRules(dir, shown string, files []string) string {
 		if err != nil {
 			continue
 		}
-		at := func(p token.Pos) string { return fmt.Sprintf("%s:%d", filepath.Join(shown, name), fset.Position(p).Line) }
+		at := func(p token.Pos) string {
+			return fmt.Sprintf("%s:%d", filepath.Join(shown, name), fset.Position(p).Line)
+		}
 		for _, g := range f.Comments {
 			for _, c := range g.List {
 				if d, ok := strings.CutPrefix(c.Text, "//go:"); ok && !strings.HasPrefix(d, "build ") {
