@@ -315,7 +315,9 @@ func (out Lesson) error(msg, output string) Lesson {
 // that spec.
 func (out *Lesson) ensureReport(name, msg string, state types.SpecState) {
 	if out.Report.SuiteDescription == "" {
+		now := time.Now()
 		out.Report = types.Report{
+			StartTime: now, EndTime: now,
 			SuitePath:                  out.Dir,
 			SuiteDescription:           out.Lesson.Dir(),
 			SpecialSuiteFailureReasons: []string{firstLine(msg)},
@@ -336,10 +338,12 @@ func (out *Lesson) ensureReport(name, msg string, state types.SpecState) {
 // located at the lesson, not at a line of a spec.
 func (out *Lesson) graderSpec(name string, state types.SpecState, msg string) types.SpecReport {
 	where := types.CodeLocation{CustomMessage: "lessons/" + out.Lesson.Dir() + " (found by racekit grade)"}
+	now := time.Now()
 	return types.SpecReport{
 		LeafNodeType: types.NodeTypeIt, LeafNodeText: name, LeafNodeLocation: where, State: state,
+		StartTime: now, EndTime: now,
 		Failure: types.Failure{
-			Message: msg, Location: where,
+			Message: msg, Location: where, TimelineLocation: types.TimelineLocation{Time: now},
 			FailureNodeType: types.NodeTypeIt, FailureNodeContext: types.FailureNodeIsLeafNode, FailureNodeLocation: where,
 		},
 	}

@@ -26,11 +26,12 @@ type junitFile struct {
 }
 
 type junitSuite struct {
-	Name     string      `xml:"name,attr"`
-	Tests    int         `xml:"tests,attr"`
-	Failures int         `xml:"failures,attr"`
-	Errors   int         `xml:"errors,attr"`
-	Cases    []junitCase `xml:"testcase"`
+	Name      string      `xml:"name,attr"`
+	Tests     int         `xml:"tests,attr"`
+	Failures  int         `xml:"failures,attr"`
+	Errors    int         `xml:"errors,attr"`
+	Timestamp string      `xml:"timestamp,attr"`
+	Cases     []junitCase `xml:"testcase"`
 }
 
 type junitCase struct {
@@ -165,6 +166,7 @@ var _ = Describe("writing a result", func() {
 			Expect(text).To(ContainSubstring("In [It] at: lessons/03-deadlock (found by racekit grade)"),
 				"the failure is placed at the lesson, the way Ginkgo places one at a spec")
 			Expect(text).NotTo(ContainSubstring("INVALID"), "the test case is shaped like one of Ginkgo's, not a zero value")
+			Expect(third.Timestamp).NotTo(HavePrefix("0001-"), "the suite is stamped with the time it was graded, not the zero time")
 		})
 
 		It("counts a failure for a failed lesson made without a report, and leaves the result as it was", func() {
