@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -153,5 +154,33 @@ var _ = Describe("Grader.Lesson", func() {
 			Expect(l.Status).To(Equal(grade.Error), "a link could point anywhere (/dev/zero, another learner's file), so it is not graded:\n%s", l.Message)
 			Expect(l.Message).To(ContainSubstring("object.go: not a plain file"), "the message names the file")
 		})
+	})
+})
+
+var _ = Describe("Grader.Grade, for several lessons at once", func() {
+	It("hands each lesson's outcome to Graded and to the result in the order asked for, however many run at once", func(ctx SpecContext) {
+		kit, err := course.Root()
+		Expect(err).NotTo(HaveOccurred(), "the spec runs inside the kit")
+		lessons := course.InKit()
+		slices.Reverse(lessons)
+		var seen []string
+		g := grade.Grader{Kit: kit, Parallel: len(lessons), Graded: func(l grade.Lesson) { seen = append(seen, l.Slug) }}
+		r, err := g.Grade(ctx, GinkgoT().TempDir(), lessons) // an empty submission: every lesson's folder is missing
+		Expect(err).NotTo(HaveOccurred(), "missing lessons are the submission's problem")
+		var want, got []string
+		for i, l := range lessons {
+			want = append(want, l.Slug)
+			got = append(got, r.Lessons[i].Slug)
+		}
+		Expect(seen).To(Equal(want), "Graded sees every lesson once, in the order asked for")
+		Expect(got).To(Equal(want), "and so does the result")
+		Expect(r.Status).To(Equal(grade.Error), "no lesson could run")
+	})
+
+	It("is an error for a submission that is not a folder", func(ctx SpecContext) {
+		kit, err := course.Root()
+		Expect(err).NotTo(HaveOccurred(), "the spec runs inside the kit")
+		_, err = grade.Grader{Kit: kit}.Grade(ctx, filepath.Join(GinkgoT().TempDir(), "nowhere"), course.InKit())
+		Expect(err).To(MatchError(ContainSubstring("is not a folder")), "grading cannot start without a submission")
 	})
 })

@@ -2,6 +2,7 @@ package grade
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -9,8 +10,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/racekit/racekit/pkg/course"
@@ -33,6 +36,15 @@ type Grader struct {
 	// Timeout is how long each lesson's specs may run; zero means
 	// DefaultTimeout.
 	Timeout time.Duration
+	// Parallel is how many lessons Grade builds and runs at once; zero
+	// means runtime.GOMAXPROCS(0). Lessons are judged from Ginkgo's report
+	// and the race detector, not from how long they took, so running
+	// several at once changes no grade.
+	Parallel int
+	// Graded, when not nil, is called with each lesson's outcome as Grade
+	// has it, in the order the lessons were asked for, from the goroutine
+	// that called Grade: a command can show progress with it.
+	Graded func(Lesson)
 }
 
 // Grade grades lessons of the submission rooted at submission (a folder
@@ -43,13 +55,39 @@ func (g Grader) Grade(ctx context.Context, submission string, lessons []course.L
 	if st, err := os.Stat(submission); err != nil || !st.IsDir() {
 		return Result{}, fmt.Errorf("grade: the submission %s is not a folder", submission)
 	}
+	ctx, cancel := context.WithCancel(ctx)
+	type graded struct {
+		lesson Lesson
+		err    error
+	}
+	done := make([]chan graded, len(lessons))
+	slots := make(chan struct{}, cmp.Or(g.Parallel, runtime.GOMAXPROCS(0)))
+	var wg sync.WaitGroup
+	defer func() { cancel(); wg.Wait() }() // on an error, stop the lessons still running
+	for i, l := range lessons {
+		done[i] = make(chan graded, 1)
+		wg.Go(func() {
+			select {
+			case slots <- struct{}{}:
+			case <-ctx.Done():
+				done[i] <- graded{err: ctx.Err()}
+				return
+			}
+			defer func() { <-slots }()
+			lr, err := g.Lesson(ctx, submission, l)
+			done[i] <- graded{lr, err}
+		})
+	}
 	var r Result
-	for _, l := range lessons {
-		lr, err := g.Lesson(ctx, submission, l)
-		if err != nil {
-			return r, err
+	for i := range lessons {
+		got := <-done[i]
+		if got.err != nil {
+			return r, got.err
 		}
-		r.Add(lr)
+		if g.Graded != nil {
+			g.Graded(got.lesson)
+		}
+		r.Add(got.lesson)
 	}
 	return r, nil
 }

@@ -62,16 +62,13 @@ func runGrade(ctx context.Context, e *env, args []string) error {
 		}
 	}
 
-	g := grade.Grader{Kit: e.root, Timeout: *timeout}
+	g := grade.Grader{Kit: e.root, Timeout: *timeout, Graded: func(lr grade.Lesson) {
+		e.out.printf("  %-22s %s  %s\n", lr.Lesson.Dir(), e.out.statusWord(lr.Status), indent(lr.Message, "  "+strings.Repeat(" ", 22+1+5+2)))
+	}}
 	e.out.printf("grading %s of %s with the kit's specs (-race, at most %s each)\n\n", plural(len(lessons), "lesson"), sub, *timeout)
-	var r grade.Result
-	for _, l := range lessons {
-		lr, err := g.Lesson(ctx, sub, l)
-		if err != nil {
-			return err
-		}
-		r.Add(lr)
-		e.out.printf("  %-22s %s  %s\n", l.Dir(), e.out.statusWord(lr.Status), indent(lr.Message, "  "+strings.Repeat(" ", 22+1+5+2)))
+	r, err := g.Grade(ctx, sub, lessons)
+	if err != nil {
+		return err
 	}
 	e.out.printf("\nscore: %d of %d lessons passed (%s)\n", r.Score, r.MaxScore, r.Status)
 
