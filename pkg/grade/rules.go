@@ -18,9 +18,11 @@ import (
 // files therefore may import the standard library except the packages
 // below, and of the kit only the packages lessons are built on; of os they
 // may use the standard streams and the environment, and of runtime none of
-// the hooks that talk to the race detector (RaceDisable, RaceAcquire...). No //go: directive other than
-// //go:build is allowed (//go:norace hides a function's accesses from the
-// race detector).
+// the hooks that talk to the race detector (RaceDisable, RaceAcquire...).
+// They may not import a package with a dot, nor change (assign, take the
+// address of) another package's variables, such as vm.ErrNotHolder. No
+// //go: directive other than //go:build is allowed (//go:norace hides a
+// function's accesses from the race detector).
 var (
 	// deniedImports are standard packages exercise files may not import,
 	// with every package below them.
@@ -84,6 +86,7 @@ func breakRules(dir, shown string, files []string) string {
 			}
 		}
 		checked := map[string][]string{} // local package name -> the only names of it allowed
+		imported := map[string]bool{}    // local names of the file's imports
 		for _, imp := range f.Imports {
 			path, _ := strconv.Unquote(imp.Path.Value)
 			if ok, why := allowedImport(path); !ok {
@@ -95,17 +98,45 @@ func breakRules(dir, shown string, files []string) string {
 				local = imp.Name.Name
 			}
 			switch {
-			case path == "os" && local == ".":
-				bad = append(bad, fmt.Sprintf("%s: imports os with a dot: use os.Stdout and the like by name", at(imp.Pos())))
+			case local == ".":
+				bad = append(bad, fmt.Sprintf("%s: imports %s with a dot: exercise files name what they use from a package by the package's name, so that these rules can see it", at(imp.Pos()), path))
 			case path == "os":
 				checked[local] = osAllowed
-			case path == "runtime" && local == ".":
-				bad = append(bad, fmt.Sprintf("%s: imports runtime with a dot: use runtime.Gosched and the like by name", at(imp.Pos())))
 			case path == "runtime":
 				checked[local] = nil
 			}
+			if local != "_" && local != "." {
+				imported[local] = true
+			}
+		}
+		// pkgName is the package a selector like vm.ErrNotHolder names, or "".
+		pkgName := func(e ast.Expr) string {
+			sel, ok := e.(*ast.SelectorExpr)
+			if !ok {
+				return ""
+			}
+			if pkg, ok := sel.X.(*ast.Ident); ok && imported[pkg.Name] {
+				return pkg.Name + "." + sel.Sel.Name
+			}
+			return ""
 		}
 		ast.Inspect(f, func(n ast.Node) bool {
+			var changed []ast.Expr
+			switch n := n.(type) {
+			case *ast.AssignStmt:
+				changed = n.Lhs
+			case *ast.IncDecStmt:
+				changed = []ast.Expr{n.X}
+			case *ast.UnaryExpr:
+				if n.Op == token.AND {
+					changed = []ast.Expr{n.X}
+				}
+			}
+			for _, e := range changed {
+				if name := pkgName(e); name != "" {
+					bad = append(bad, fmt.Sprintf("%s: changes %s: exercise files may not change another package's variables (the specs rely on them)", at(e.Pos()), name))
+				}
+			}
 			sel, ok := n.(*ast.SelectorExpr)
 			if !ok {
 				return true

@@ -1,11 +1,16 @@
 package grade
 
 import (
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 
 	"github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+
+	"github.com/racekit/racekit/pkg/course"
 )
 
 var _ = ginkgo.Describe("the rules for exercise files", func() {
@@ -47,6 +52,37 @@ var _ = ginkgo.Describe("the rules for exercise files", func() {
 		ginkgo.Entry("runtime's race hooks", "package p\nimport \"runtime\"\nfunc f() { runtime.RaceDisable() }\n", "code.go:3: runtime.RaceDisable"),
 		ginkgo.Entry("//go:norace", "package p\n//go:norace\nfunc f() {}\n", "code.go:2: the directive //go:norace"),
 		ginkgo.Entry("//go:linkname", "package p\n//go:linkname f runtime.f\nfunc f()\n", "the directive //go:linkname"),
+		ginkgo.Entry("vm.ErrNotHolder changed", "package p\nimport \"github.com/racekit/racekit/pkg/vm\"\nfunc init() { vm.ErrNotHolder = nil }\n", "code.go:3: changes vm.ErrNotHolder"),
+		ginkgo.Entry("a kit package imported with a dot", "package p\nimport . \"github.com/racekit/racekit/pkg/vm\"\nvar _ = ErrNotHolder\n", "imports github.com/racekit/racekit/pkg/vm with a dot"),
 		ginkgo.Entry("//go:embed", "package p\nimport _ \"embed\"\n//go:embed object_test.go\nvar s string\n", "the directive //go:embed"),
 	)
+})
+
+var _ = ginkgo.Describe("the rules for exercise files, on the kit's own code", func() {
+	kit, err := course.Root()
+	if err != nil {
+		ginkgo.It("runs inside the kit", func() { ginkgo.Fail(err.Error()) })
+		return
+	}
+	// Every solution, every starter and every correct alternative in the
+	// fixtures is code a learner might hand in: the rules must let it be.
+	dirs := map[string]string{}
+	for _, l := range course.InKit() {
+		dirs["the solution of "+l.Dir()] = l.SolutionDir(kit)
+		dirs["the starter of "+l.Dir()] = l.StarterDir(kit)
+		fixtures, _ := filepath.Glob(filepath.Join(kit, "testdata", "fixtures", l.Dir(), "*", "expect.txt"))
+		for _, f := range fixtures {
+			if data, err := os.ReadFile(f); err == nil && strings.Contains(string(data), "\nresult: pass") {
+				dirs["the correct fixture "+filepath.Base(filepath.Dir(f))+" of "+l.Dir()] = filepath.Dir(f)
+			}
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(dirs)) {
+		ginkgo.It("lets "+name+" be", func() {
+			files, err := course.ExerciseFiles(dirs[name])
+			Expect(err).NotTo(HaveOccurred())
+			Expect(files).NotTo(BeEmpty(), "%s has exercise files", dirs[name])
+			Expect(breakRules(dirs[name], "", files)).To(BeEmpty(), "code the kit ships as a fix, or as the starting point, must keep the rules")
+		})
+	}
 })
