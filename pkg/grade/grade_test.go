@@ -177,6 +177,17 @@ var _ = Describe("Grader.Grade, for several lessons at once", func() {
 		Expect(r.Status).To(Equal(grade.Error), "no lesson could run")
 	})
 
+	It("stops at the first lesson it cannot grade, with that lesson's error, and hands on no outcome", func(ctx SpecContext) {
+		kit, err := course.Root()
+		Expect(err).NotTo(HaveOccurred(), "the spec runs inside the kit")
+		var seen []string
+		// A kit with no specs at all: grading cannot go on for any lesson.
+		g := grade.Grader{Kit: GinkgoT().TempDir(), Parallel: -1, Graded: func(l grade.Lesson) { seen = append(seen, l.Slug) }}
+		_, err = g.Grade(ctx, kit, course.InKit())
+		Expect(err).To(MatchError(ContainSubstring("has no specs for")), "the error is the lesson's own, not a bare context canceled")
+		Expect(seen).To(BeEmpty(), "the first lesson could not be graded, so none was handed on")
+	})
+
 	It("is an error for a submission that is not a folder", func(ctx SpecContext) {
 		kit, err := course.Root()
 		Expect(err).NotTo(HaveOccurred(), "the spec runs inside the kit")

@@ -36,10 +36,12 @@ type Grader struct {
 	// Timeout is how long each lesson's specs may run; zero means
 	// DefaultTimeout.
 	Timeout time.Duration
-	// Parallel is how many lessons Grade builds and runs at once; zero
-	// means runtime.GOMAXPROCS(0). Lessons are judged from Ginkgo's report
-	// and the race detector, not from how long they took, so running
-	// several at once changes no grade.
+	// Parallel is how many lessons Grade builds and runs at once, taken
+	// up in the order asked for; zero or less means runtime.GOMAXPROCS(0).
+	// Lessons are judged from Ginkgo's report and the race detector, not
+	// from how long they took; only a lesson close to Timeout (or to a
+	// spec's own limit on a hung call) could tell lessons running side by
+	// side from one alone.
 	Parallel int
 	// Graded, when not nil, is called with each lesson's outcome as Grade
 	// has it, in the order the lessons were asked for, from the goroutine
@@ -56,38 +58,56 @@ func (g Grader) Grade(ctx context.Context, submission string, lessons []course.L
 		return Result{}, fmt.Errorf("grade: the submission %s is not a folder", submission)
 	}
 	ctx, cancel := context.WithCancel(ctx)
-	type graded struct {
-		lesson Lesson
-		err    error
+	var (
+		wg       sync.WaitGroup
+		failOnce sync.Once
+		failed   error // the first error of any lesson; read after wg.Wait
+	)
+	defer func() { cancel(); wg.Wait() }()    // stop the lessons still running
+	done := make([]chan Lesson, len(lessons)) // each lesson's outcome, or closed on an error
+	parallel := g.Parallel
+	if parallel <= 0 {
+		parallel = runtime.GOMAXPROCS(0)
 	}
-	done := make([]chan graded, len(lessons))
-	slots := make(chan struct{}, cmp.Or(g.Parallel, runtime.GOMAXPROCS(0)))
-	var wg sync.WaitGroup
-	defer func() { cancel(); wg.Wait() }() // on an error, stop the lessons still running
-	for i, l := range lessons {
-		done[i] = make(chan graded, 1)
-		wg.Go(func() {
+	slots := make(chan struct{}, parallel)
+	for i := range done {
+		done[i] = make(chan Lesson, 1)
+	}
+	wg.Go(func() {
+		// Start the lessons in order, each once a slot is free.
+		for i, l := range lessons {
 			select {
 			case slots <- struct{}{}:
 			case <-ctx.Done():
-				done[i] <- graded{err: ctx.Err()}
+				for _, d := range done[i:] {
+					close(d)
+				}
 				return
 			}
-			defer func() { <-slots }()
-			lr, err := g.Lesson(ctx, submission, l)
-			done[i] <- graded{lr, err}
-		})
-	}
+			wg.Go(func() {
+				defer func() { <-slots }()
+				lr, err := g.Lesson(ctx, submission, l)
+				if err != nil {
+					failOnce.Do(func() { failed = err; cancel() })
+					close(done[i])
+					return
+				}
+				done[i] <- lr
+			})
+		}
+	})
 	var r Result
 	for i := range lessons {
-		got := <-done[i]
-		if got.err != nil {
-			return r, got.err
+		lr, ok := <-done[i]
+		if !ok {
+			cancel()
+			wg.Wait()
+			return r, cmp.Or(failed, ctx.Err())
 		}
 		if g.Graded != nil {
-			g.Graded(got.lesson)
+			g.Graded(lr)
 		}
-		r.Add(got.lesson)
+		r.Add(lr)
 	}
 	return r, nil
 }
@@ -129,7 +149,8 @@ func (g Grader) Lesson(ctx context.Context, submission string, l course.Lesson) 
 		return out.error(msg, ""), nil
 	}
 	out.SameAsSolution = sameFiles(subDir, l.SolutionDir(g.Kit), exercise)
-	if msg := breakRules(subDir, filepath.Join("lessons", l.Dir()), exercise); msg != "" {
+	rules := breakRules(subDir, filepath.Join("lessons", l.Dir()), exercise)
+	if msg := rules.message(); msg != "" {
 		return out.refuse(msg), nil
 	}
 	src := map[string]string{} // file name in the lesson -> file to copy
@@ -153,6 +174,11 @@ func (g Grader) Lesson(ctx context.Context, submission string, l course.Lesson) 
 		return out.error(buildMessage(be, g.Kit, work, l), out.Output), nil
 	case err != nil:
 		return out, fmt.Errorf("grade: %w", err)
+	case len(rules.Unparsed) > 0:
+		// A file go/parser gave up on (it stops at a nesting depth the
+		// compiler does not), yet the compiler built: nothing checked it.
+		return out.refuse("the lesson's code builds, but the rules for exercise files could not be checked on " +
+			strings.Join(rules.Unparsed, ", ") + ", so its specs were not run"), nil
 	}
 	run, err := testrun.Run(ctx, bin, testrun.Options{Dir: kitDir, Timeout: timeout, Report: filepath.Join(work, "report.json")})
 	if err != nil {

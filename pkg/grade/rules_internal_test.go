@@ -17,7 +17,7 @@ var _ = ginkgo.Describe("the rules for exercise files", func() {
 	check := func(src string) string {
 		dir := ginkgo.GinkgoT().TempDir()
 		Expect(os.WriteFile(filepath.Join(dir, "code.go"), []byte(src), 0o644)).To(Succeed())
-		return breakRules(dir, "", []string{"code.go"})
+		return breakRules(dir, "", []string{"code.go"}).message()
 	}
 
 	ginkgo.DescribeTable("let a lesson's code use what a fix needs",
@@ -30,6 +30,10 @@ var _ = ginkgo.Describe("the rules for exercise files", func() {
 		ginkgo.Entry("runtime.Gosched and runtime.NumGoroutine", "package p\nimport \"runtime\"\nfunc f() int { runtime.Gosched(); return runtime.NumGoroutine() }\n"),
 		ginkgo.Entry("a //go:build line", "//go:build race\n\npackage p\n"),
 		ginkgo.Entry("a file that does not parse (the compiler says why)", "package p\nfunc {\n"),
+		ginkgo.Entry("a local variable named like an import", "package p\nimport \"github.com/racekit/racekit/pkg/vm\"\ntype T struct{ n int }\nfunc f(t *vm.Thread) { vm := &T{}; vm.n++; _ = t }\n"),
+		ginkgo.Entry("a field of a local value set", "package p\nimport \"sync\"\ntype T struct{ mu sync.Mutex; n int }\nfunc (t *T) f() { t.mu.Lock(); t.n = 1; p := &t.mu; p.Unlock() }\n"),
+		ginkgo.Entry("math/rand/v2, by its name rand", "package p\nimport \"math/rand/v2\"\nvar _ = rand.IntN(3)\n"),
+		ginkgo.Entry("a //go:generate line", "package p\n//go:generate stringer -type=T\ntype T int\n"),
 	)
 
 	ginkgo.DescribeTable("turn away, naming the line, code that could change how the specs run or are reported",
@@ -46,7 +50,7 @@ var _ = ginkgo.Describe("the rules for exercise files", func() {
 		ginkgo.Entry("flag", "package p\nimport _ \"flag\"\n", "imports flag"),
 		ginkgo.Entry("testing/synctest", "package p\nimport _ \"testing/synctest\"\n", "imports testing/synctest"),
 		ginkgo.Entry("cgo", "package p\nimport \"C\"\n", "imports C"),
-		ginkgo.Entry("a module outside the kit", "package p\nimport _ \"golang.org/x/sys/unix\"\n", "imports golang.org/x/sys/unix: of the packages outside the standard library"),
+		ginkgo.Entry("a module outside the kit", "package p\nimport _ \"golang.org/x/sys/unix\"\n", "imports golang.org/x/sys/unix: exercise files may import only"),
 		ginkgo.Entry("the kit's own tooling", "package p\nimport _ \"github.com/racekit/racekit/pkg/testrun\"\n", "imports github.com/racekit/racekit/pkg/testrun"),
 		ginkgo.Entry("Gomega", "package p\nimport _ \"github.com/onsi/gomega\"\n", "only _test.go files may use the test framework"),
 		ginkgo.Entry("runtime's race hooks", "package p\nimport \"runtime\"\nfunc f() { runtime.RaceDisable() }\n", "code.go:3: runtime.RaceDisable"),
@@ -54,8 +58,26 @@ var _ = ginkgo.Describe("the rules for exercise files", func() {
 		ginkgo.Entry("//go:linkname", "package p\n//go:linkname f runtime.f\nfunc f()\n", "the directive //go:linkname"),
 		ginkgo.Entry("vm.ErrNotHolder changed", "package p\nimport \"github.com/racekit/racekit/pkg/vm\"\nfunc init() { vm.ErrNotHolder = nil }\n", "code.go:3: changes vm.ErrNotHolder"),
 		ginkgo.Entry("a kit package imported with a dot", "package p\nimport . \"github.com/racekit/racekit/pkg/vm\"\nvar _ = ErrNotHolder\n", "imports github.com/racekit/racekit/pkg/vm with a dot"),
+		ginkgo.Entry("vm.ErrNotHolder changed in parentheses", "package p\nimport \"github.com/racekit/racekit/pkg/vm\"\nfunc init() { (vm.ErrNotHolder) = nil }\n", "changes vm.ErrNotHolder"),
+		ginkgo.Entry("vm.ErrNotHolder changed by a range loop", "package p\nimport \"github.com/racekit/racekit/pkg/vm\"\nfunc init() { for _, vm.ErrNotHolder = range []error{nil} {} }\n", "changes vm.ErrNotHolder"),
+		ginkgo.Entry("the address of vm.ErrNotHolder", "package p\nimport \"github.com/racekit/racekit/pkg/vm\"\nvar p = &(vm.ErrNotHolder)\n", "changes vm.ErrNotHolder"),
+		ginkgo.Entry("net/http/cgi, which runs programs", "package p\nimport _ \"net/http/cgi\"\n", "imports net/http/cgi: exercise files may import only"),
+		ginkgo.Entry("expvar, which hands out os.Args", "package p\nimport _ \"expvar\"\n", "imports expvar"),
+		ginkgo.Entry("crypto/subtle, whose assembly the race detector cannot see", "package p\nimport _ \"crypto/subtle\"\n", "imports crypto/subtle"),
 		ginkgo.Entry("//go:embed", "package p\nimport _ \"embed\"\n//go:embed object_test.go\nvar s string\n", "the directive //go:embed"),
 	)
+})
+
+var _ = ginkgo.Describe("the rules for exercise files, on a file go/parser cannot read", func() {
+	ginkgo.It("lists it as unchecked, for the grader to turn away if it builds all the same", func() {
+		// go/parser stops at a nesting depth of 100,000; the compiler does not.
+		src := "package p\nvar _ = " + strings.Repeat("(", 120_000) + "1" + strings.Repeat(")", 120_000) + "\n"
+		dir := ginkgo.GinkgoT().TempDir()
+		Expect(os.WriteFile(filepath.Join(dir, "deep.go"), []byte(src), 0o644)).To(Succeed())
+		c := breakRules(dir, "lessons/01-lost-update", []string{"deep.go"})
+		Expect(c.Unparsed).To(ConsistOf(HavePrefix("lessons/01-lost-update/deep.go (")), "a file the rules could not read must not pass as one that keeps them")
+		Expect(c.message()).To(BeEmpty(), "whether it builds is for the compiler to say first")
+	})
 })
 
 var _ = ginkgo.Describe("the rules for exercise files, on the kit's own code", func() {
@@ -82,7 +104,9 @@ var _ = ginkgo.Describe("the rules for exercise files, on the kit's own code", f
 			files, err := course.ExerciseFiles(dirs[name])
 			Expect(err).NotTo(HaveOccurred())
 			Expect(files).NotTo(BeEmpty(), "%s has exercise files", dirs[name])
-			Expect(breakRules(dirs[name], "", files)).To(BeEmpty(), "code the kit ships as a fix, or as the starting point, must keep the rules")
+			c := breakRules(dirs[name], "", files)
+			Expect(c.Unparsed).To(BeEmpty(), "every file the kit ships parses")
+			Expect(c.message()).To(BeEmpty(), "code the kit ships as a fix, or as the starting point, must keep the rules")
 		})
 	}
 })
