@@ -127,7 +127,7 @@ func help(stdout, stderr io.Writer, args []string) int {
 		return 2
 	}
 	e := &env{out: newPrinter(stdout), errOut: newPrinter(stderr)}
-	// Every command parses its flags with newFlags, which prints the
+	// Every command parses its flags with e.parse, which prints the
 	// command's usage for -h.
 	_ = commands[i].run(context.Background(), e, []string{"-h"})
 	return 0
