@@ -35,7 +35,7 @@ var _ = Describe("Grader.Grade", func() {
 			"does-not-compile", "deadlocks", "panics", "crashes", "loops-forever", "exit-in-init",
 			"gutted-spec", "extra-skip-test", "framework-in-exercise", "data-race",
 			"starter-untouched", "fully-solved", "missing-lesson",
-			"forged-report", "sets-ginkgo-flags", "norace-directive", "race-disable", "editor-files",
+			"forged-report", "sets-ginkgo-flags", "norace-directive", "race-disable", "editor-files", "no-exercise-files",
 		), "each kind of bad submission needs a case in %s that shows how it is graded", corpusDir)
 	})
 

@@ -187,8 +187,8 @@ func raceMessage(output, dir string) string {
 
 // raceFrames is "\n  in file.go:N  Func, ..." naming, sorted, the places
 // in the lesson's code (not its specs) the race detector's reports pass
-// through (at most four), or "" when they name none. Which access of a race is
-// reported first depends on timing; the sorted set does not.
+// through (at most four), or "" when they name none. Which access of a
+// race is reported first depends on timing; the sorted set does not.
 func raceFrames(output, dir string) string {
 	var where []string
 	for _, r := range testrun.ParseRaces(output) {

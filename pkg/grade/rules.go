@@ -63,6 +63,9 @@ func allowedImport(path string) (bool, string) {
 		strings.Join(kit, ", ") + ": code that runs inside the test binary could otherwise change how the specs run or are reported"
 }
 
+// majorVersion is a path element that names a major version: "v2".
+var majorVersion = regexp.MustCompile(`^v[0-9]+$`)
+
 // localName is the name a file refers to an import by: its own name for
 // it, or the package's, which for the allowed imports is the last element
 // of the path that is not a major version ("math/rand/v2" is rand).
@@ -71,7 +74,7 @@ func localName(imp *ast.ImportSpec, importPath string) string {
 		return imp.Name.Name
 	}
 	name := path.Base(importPath)
-	if regexp.MustCompile(`^v[0-9]+$`).MatchString(name) {
+	if majorVersion.MatchString(name) {
 		name = path.Base(path.Dir(importPath))
 	}
 	return name
@@ -91,7 +94,8 @@ func (c ruleCheck) message() string {
 	if len(c.Broken) == 0 {
 		return ""
 	}
-	return "the lesson's code breaks the rules for exercise files, so its specs were not run:\n  " + strings.Join(c.Broken, "\n  ")
+	return "the lesson's code breaks the rules for exercise files, so its specs were not run:\n  " + strings.Join(c.Broken, "\n  ") +
+		"\n(what a lesson's code may use: the kit's README.md, \"How a lesson works\", step 3)"
 }
 
 // breakRules checks the exercise files of dir against the rules above. It
@@ -116,8 +120,10 @@ func breakRules(dir, shown string, files []string) ruleCheck {
 				}
 			}
 		}
-		checked := map[string][]string{} // local package name -> the only names of it allowed
-		imported := map[string]bool{}    // local names of the file's imports
+		// The local names of os and runtime, whose names are checked one
+		// by one, and of every import.
+		osNames, runtimeNames := map[string]bool{}, map[string]bool{}
+		imported := map[string]bool{} // local names of the file's imports
 		for _, imp := range f.Imports {
 			p, _ := strconv.Unquote(imp.Path.Value)
 			if ok, why := allowedImport(p); !ok {
@@ -129,9 +135,9 @@ func breakRules(dir, shown string, files []string) ruleCheck {
 			case local == ".":
 				c.Broken = append(c.Broken, fmt.Sprintf("%s: imports %s with a dot: exercise files name what they use from a package by the package's name, so that these rules can see it", at(imp.Pos()), p))
 			case p == "os":
-				checked[local] = osAllowed
+				osNames[local] = true
 			case p == "runtime":
-				checked[local] = nil
+				runtimeNames[local] = true
 			}
 			if local != "_" && local != "." {
 				imported[local] = true
@@ -199,12 +205,10 @@ func breakRules(dir, shown string, files []string) ruleCheck {
 			if !ok {
 				return true
 			}
-			allowed, isChecked := checked[pkg]
 			switch name := sel.Sel.Name; {
-			case !isChecked:
-			case allowed != nil && !slices.Contains(allowed, name):
+			case osNames[pkg] && !slices.Contains(osAllowed, name):
 				c.Broken = append(c.Broken, fmt.Sprintf("%s: %s.%s: of package os, exercise files may use only %s", at(sel.Pos()), pkg, name, strings.Join(osAllowed, ", ")))
-			case allowed == nil && strings.HasPrefix(name, "Race"):
+			case runtimeNames[pkg] && strings.HasPrefix(name, "Race"):
 				c.Broken = append(c.Broken, fmt.Sprintf("%s: %s.%s: exercise files may not talk to the race detector", at(sel.Pos()), pkg, name))
 			}
 			return true
