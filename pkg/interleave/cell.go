@@ -41,7 +41,7 @@ func (c *Int) Set(v int) { c.SetAs("", v) }
 // empty what means the calling function, as for Get.
 func (c *Int) GetAs(what string) int {
 	if g := current(); g != nil {
-		g.pause()
+		g.pause(access{obj: g.run.objectID(c, "")}, nil)
 		v := c.v
 		g.record(Event{Kind: Read, Cell: c.Name(), Value: v, Doing: what})
 		return v
@@ -52,7 +52,7 @@ func (c *Int) GetAs(what string) int {
 // SetAs is Set, recorded in the trace as done by what; see [Int.GetAs].
 func (c *Int) SetAs(what string, v int) {
 	if g := current(); g != nil {
-		g.pause()
+		g.pause(access{obj: g.run.objectID(c, ""), write: true}, nil)
 		c.v = v
 		g.record(Event{Kind: Write, Cell: c.Name(), Value: v, Doing: what})
 		return
@@ -68,7 +68,7 @@ func Point(label string) { PointAs("", label) }
 // PointAs is Point, recorded in the trace as done by what; see [Int.GetAs].
 func PointAs(what, label string) {
 	if g := current(); g != nil {
-		g.pause()
+		g.pause(access{all: true}, nil)
 		g.record(Event{Kind: Label, Label: label, Doing: what})
 	}
 }

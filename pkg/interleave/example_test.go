@@ -2,9 +2,9 @@ package interleave_test
 
 import (
 	"fmt"
-	"sync"
 
 	"github.com/racekit/racekit/pkg/interleave"
+	"github.com/racekit/racekit/pkg/sync"
 )
 
 // counter is a hit counter whose increment is a read-modify-write.
@@ -55,14 +55,48 @@ func ExampleReplay() {
 	//   replay this schedule: A*2 B*2 A B
 }
 
-// Explore finds the lost update by itself, and tries every schedule of the
-// locked version.
+// Explore finds the lost update by itself, and tries every outcome of the
+// locked version: with the kit's sync, Lock and Unlock are scheduling
+// points too, and schedules that only reorder independent steps (the
+// goroutines' starts, say) run once.
 func ExampleExplore() {
 	fmt.Println(interleave.Explore(twoIncrements(false)).Failure.Schedule)
 	fmt.Println(interleave.Explore(twoIncrements(true), interleave.Options{MaxPreemptions: 10}).Coverage())
+	fmt.Println(interleave.Explore(twoIncrements(true), interleave.Options{MaxPreemptions: 10, NoReduction: true}).Coverage())
 	// Output:
-	// B*2 A*3 B
-	// explored 6 schedules: every schedule of the scenario (exhaustive)
+	// A*2 B*3 A
+	// explored 6 schedules: every schedule of the scenario up to the order of independent steps, so every outcome (exhaustive)
+	// explored 12 schedules: every schedule of the scenario (exhaustive)
+}
+
+// The kit's sync shows every Lock and Unlock in the trace, under the names
+// Run.Name gives; a goroutine whose Lock finds the mutex taken waits, and
+// the trace says for whom, until the holder unlocks.
+func ExampleRun_Name() {
+	res, err := interleave.Replay("A*3 B A*2 B", interleave.Scenario{
+		Name: "two goroutines count one hit each, under a lock",
+		Setup: func(r *interleave.Run) {
+			c := &counter{hits: interleave.NewInt("hits", 0)}
+			r.Name(c, "c")
+			r.Go("A", func() { c.inc(true) })
+			r.Go("B", func() { c.inc(true) })
+		},
+	})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(res)
+	// Output:
+	// two goroutines count one hit each, under a lock
+	//   1. A  inc  locks c.mu
+	//   2. A  inc  reads hits -> 0
+	//   3. B  inc  waits for c.mu, which A holds
+	//   4. A  inc  writes 1
+	//   5. A  inc  unlocks c.mu
+	//   6. B  inc  locks c.mu
+	//   7. B  inc  reads hits -> 1, writes 2
+	//   8. B  inc  unlocks c.mu
+	//   passed; schedule: A*3 B A*2 B*4
 }
 
 // A schedule's text form writes repeated steps as NAME*n.

@@ -3,6 +3,7 @@ package interleave
 import (
 	"fmt"
 	"runtime"
+	"runtime/debug"
 	"strings"
 )
 
@@ -65,8 +66,13 @@ type Result struct {
 	// ("step 4: the schedule wants B, but B waits in sync.Mutex.Lock at
 	// object.go:21"), and how it went on.
 	Notes []string
-	// enabled[i] lists the goroutines that could have taken step i+1.
+	// enabled[i] lists the goroutines that could have taken step i+1, and
+	// access[i] what each of them would have done.
 	enabled [][]string
+	access  [][]access
+	// opaque reports that a goroutine blocked on something only the
+	// goroutine dump shows, so steps may conflict in ways access misses.
+	opaque bool
 }
 
 // Passed reports whether the run completed with every check satisfied.
@@ -92,9 +98,9 @@ func (r *Result) String() string {
 }
 
 // chooser picks who takes the next step: step is 0-based, prev is the
-// goroutine that took the last step (nil at first), en the paused
-// goroutines in creation order, never empty.
-type chooser func(step int, prev *goroutine, en []*goroutine) *goroutine
+// goroutine that took the last step (nil at first), en the goroutines that
+// may go on, in creation order, never empty, and acc what each would do.
+type chooser func(step int, prev *goroutine, en []*goroutine, acc []access) *goroutine
 
 // defaultChoice continues prev when it can go on, else takes the first
 // paused goroutine: a choice that is never a preemption.
@@ -112,7 +118,8 @@ func execute(sc Scenario, opts Options, choose chooser) *Result {
 	if sc.Setup == nil {
 		panic("interleave: Scenario.Setup is nil")
 	}
-	r := &Run{opts: opts, changed: make(chan struct{}, 1), byGoid: map[uint64]*goroutine{}}
+	r := &Run{opts: opts, changed: make(chan struct{}, 1), byGoid: map[uint64]*goroutine{},
+		ids: map[any]int{}, names: map[any]string{}, kinds: map[string]int{}}
 	if !active.CompareAndSwap(nil, r) {
 		panic("interleave: runs must not overlap: another Replay or Explore is running in this process")
 	}
@@ -121,6 +128,10 @@ func execute(sc Scenario, opts Options, choose chooser) *Result {
 	// then waits for the stepping goroutine to pause instead of racing it
 	// for the lock on another processor.
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	// No garbage collection inside a run: its workers would take the one
+	// processor for milliseconds, long enough for a goroutine's time.Sleep
+	// to end before the scheduler has seen it asleep. It runs between runs.
+	defer debug.SetGCPercent(debug.SetGCPercent(-1))
 	sc.Setup(r)
 	if len(r.gs) == 0 {
 		panic("interleave: the scenario started no goroutines: call Run.Go in Setup")
@@ -130,13 +141,14 @@ func execute(sc Scenario, opts Options, choose chooser) *Result {
 		r.stopAll(kind == Stuck)
 		r.mu.Lock()
 		res.Trace = append(Trace(nil), r.trace...)
+		res.opaque = r.opaque
 		r.mu.Unlock()
 		res.Failure = &Failure{Kind: kind, Scenario: sc.Name, Message: msg, Trace: res.Trace, Schedule: res.Schedule}
 		return res
 	}
 	var prev *goroutine
 	for {
-		if err := r.settle(); err != nil {
+		if err := r.settle(false); err != nil {
 			return fail(Stuck, err.Error())
 		}
 		r.mu.Lock()
@@ -158,7 +170,14 @@ func execute(sc Scenario, opts Options, choose chooser) *Result {
 		if live == 0 {
 			break
 		}
-		en := r.enabled()
+		en, acc, asleep := r.enabled()
+		if asleep {
+			// Nothing else can go on: time passes, and the sleepers wake.
+			if err := r.settle(true); err != nil {
+				return fail(Stuck, err.Error())
+			}
+			continue
+		}
 		if len(en) == 0 {
 			return fail(Deadlock, "deadlock: every goroutine is blocked, and none can wake another\n  "+
 				strings.ReplaceAll(r.blockedReport(), "\n", "\n  "))
@@ -166,18 +185,20 @@ func execute(sc Scenario, opts Options, choose chooser) *Result {
 		if len(res.Schedule) >= opts.MaxSteps {
 			return fail(Livelock, fmt.Sprintf("the run took more than %d steps without finishing: the goroutines may be spinning (livelock)", opts.MaxSteps))
 		}
-		g := choose(len(res.Schedule), prev, en)
+		g := choose(len(res.Schedule), prev, en, acc)
 		names := make([]string, len(en))
 		for i, e := range en {
 			names[i] = e.name
 		}
 		res.enabled = append(res.enabled, names)
+		res.access = append(res.access, acc)
 		res.Schedule = append(res.Schedule, g.name)
 		prev = g
 		r.grant(g)
 	}
 	r.mu.Lock()
 	res.Trace = append(Trace(nil), r.trace...)
+	res.opaque = r.opaque
 	checks := r.finally
 	r.mu.Unlock()
 	var broken []string
@@ -213,7 +234,7 @@ func Replay(schedule string, sc Scenario, opts ...Options) (*Result, error) {
 	}
 	var notes []string
 	diverged := 0
-	res := execute(sc, o.withDefaults(), func(step int, prev *goroutine, en []*goroutine) *goroutine {
+	res := execute(sc, o.withDefaults(), func(step int, prev *goroutine, en []*goroutine, _ []access) *goroutine {
 		if step >= len(want) {
 			return defaultChoice(prev, en)
 		}
@@ -250,6 +271,15 @@ func whyNot(name string, r *Run) string {
 		switch g.state {
 		case blocked:
 			return fmt.Sprintf("%s waits in %s at %s", name, g.wait, g.waitAt)
+		case sleeping:
+			return name + " sleeps"
+		case paused:
+			if w := r.waitsLocked(g); w != "" {
+				return fmt.Sprintf("%s %s, at %s", name, w, g.pausedAt)
+			}
+			if g.napped {
+				return name + " has slept, and runs only when nothing else can"
+			}
 		case done:
 			return name + " has finished"
 		}

@@ -9,6 +9,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/racekit/racekit/pkg/internal/schedhook"
 )
 
 // Scenario is a small concurrent program to run under the scheduler.
@@ -37,6 +39,10 @@ type Options struct {
 	// the scheduler, blocking, or finishing (default 10s). It bounds hangs;
 	// it never decides whether a run passes.
 	StepTimeout time.Duration
+	// NoReduction turns off Explore's partial-order reduction, so that it
+	// runs schedules that differ only in the order of independent steps
+	// too. Benchmarks use it to measure what the reduction saves.
+	NoReduction bool
 }
 
 func (o Options) withDefaults() Options {
@@ -69,6 +75,13 @@ type Run struct {
 	step    int    // steps granted so far
 	moves   uint64 // goroutines' own state changes (paused, done) so far
 	finally []func() error
+	ids     map[any]int    // each object a goroutine acted on, numbered in order of first use
+	names   map[any]string // what the trace calls an object: Run.Name's, or its kind and a number
+	kinds   map[string]int // how many unnamed objects of each kind have been numbered
+	// opaque records that a goroutine blocked on something only the
+	// goroutine dump shows (a channel, the standard library's sync): the
+	// run shared state the scheduler cannot see.
+	opaque bool
 }
 
 // active is the run in progress, if any. Cells consult it on every access:
@@ -76,7 +89,7 @@ type Run struct {
 var active atomic.Pointer[Run]
 
 // current returns the calling goroutine's scheduler handle, or nil when the
-// caller is not a goroutine of the active run.
+// caller is not a goroutine of the active run or is being stopped.
 func current() *goroutine {
 	r := active.Load()
 	if r == nil {
@@ -85,17 +98,48 @@ func current() *goroutine {
 	id := goid()
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.byGoid[id]
+	if g := r.byGoid[id]; g != nil && !g.stopping {
+		return g
+	}
+	return nil
+}
+
+func init() {
+	schedhook.Current = func() schedhook.G {
+		if g := current(); g != nil {
+			return g
+		}
+		return nil
+	}
 }
 
 type gstate int
 
 const (
-	running gstate = iota // let go (or just started): not yet back at a point
-	paused                // waiting at a scheduling point for its turn
-	blocked               // blocked in a wait state, per the goroutine dump
-	done                  // returned, panicked or was stopped
+	running  gstate = iota // let go (or just started): not yet back at a point
+	paused                 // waiting at a scheduling point for its turn (or, while its op is blocked, for the op)
+	blocked                // blocked in a wait state, per the goroutine dump
+	sleeping               // in time.Sleep, per the goroutine dump: it comes back by itself
+	done                   // returned, panicked or was stopped
 )
+
+// access is what a paused goroutine's next step does to shared state, for
+// partial-order reduction: two steps whose accesses do not conflict give
+// the same result in either order.
+type access struct {
+	obj   int  // the object's number in the run (Run.ids); 0: no shared object
+	write bool // the step changes the object
+	all   bool // unknown: the step may touch anything (an explicit Point)
+}
+
+// conflicts reports whether the order of two steps with accesses a and b
+// may matter.
+func (a access) conflicts(b access) bool {
+	if a.all || b.all {
+		return true
+	}
+	return a.obj != 0 && a.obj == b.obj && (a.write || b.write)
+}
 
 // goroutine is the scheduler's handle on a goroutine started by Run.Go.
 type goroutine struct {
@@ -103,14 +147,22 @@ type goroutine struct {
 	name   string
 	index  int           // order of Go calls
 	resume chan bool     // true: take one step; false: stop (runtime.Goexit)
+	going  chan struct{} // the goroutine took its step: sent on after a true resume
 	ready  chan struct{} // closed once goid is known
 	goid   uint64        // written before ready is closed
 
 	// guarded by run.mu:
-	state    gstate
-	wait     string // the last wait state seen since its last pause ("sync.Mutex.Lock")
-	waitAt   Frame  // where it waited, in the code under test
-	panicked *panicInfo
+	state     gstate
+	wait      string // the last wait state seen since its last pause ("sync.Mutex.Lock")
+	waitAt    Frame  // where it waited, in the code under test
+	panicked  *panicInfo
+	next      access        // while paused: what its next step does
+	op        *schedhook.Op // while paused before an operation of the kit's sync: the operation
+	pausedAt  Frame         // while paused before such an operation: where
+	waitShown bool          // while paused: the trace already says its operation waits
+	slept     bool          // seen in time.Sleep since it was last let go
+	napped    bool          // paused after a sleep: it runs only when nothing else can
+	stopping  bool          // being stopped: its points end it instead of pausing
 }
 
 type panicInfo struct {
@@ -132,7 +184,7 @@ func (r *Run) Go(name string, fn func()) {
 			panic(fmt.Sprintf("interleave: two goroutines are named %q; names must be unique", name))
 		}
 	}
-	g := &goroutine{run: r, name: name, index: len(r.gs), resume: make(chan bool), ready: make(chan struct{}), state: running}
+	g := &goroutine{run: r, name: name, index: len(r.gs), resume: make(chan bool), going: make(chan struct{}), ready: make(chan struct{}), state: running}
 	r.gs = append(r.gs, g)
 	r.mu.Unlock()
 	go g.main(fn)
@@ -169,7 +221,7 @@ func (g *goroutine) main(fn func()) {
 		r.mu.Unlock()
 		r.notify()
 	}()
-	g.pause()
+	g.pause(access{}, nil)
 	fn()
 	normal = true
 }
@@ -197,11 +249,24 @@ func (r *Run) notify() {
 }
 
 // pause parks the goroutine at a scheduling point until the scheduler lets
-// it take its next step, or stops it.
-func (g *goroutine) pause() {
+// it take its next step, or stops it. next is what that step will do; op,
+// when not nil, is the operation of the kit's sync it is about to do,
+// which may block.
+func (g *goroutine) pause(next access, op *schedhook.Op) {
+	var at Frame
+	if op != nil && op.Blocked != nil {
+		at = callerFrame()
+	}
 	r := g.run
 	r.mu.Lock()
+	if g.stopping {
+		r.mu.Unlock()
+		runtime.Goexit()
+	}
 	g.state = paused
+	g.next = next
+	g.op, g.pausedAt, g.waitShown = op, at, false
+	g.napped, g.slept = g.slept, false
 	g.wait, g.waitAt = "", Frame{}
 	r.moves++
 	r.mu.Unlock()
@@ -212,6 +277,61 @@ func (g *goroutine) pause() {
 		// recover it.
 		runtime.Goexit()
 	}
+	// Wake the driver. On the one processor this puts it next in line, so
+	// it runs as soon as this goroutine parks, wherever it parks: before a
+	// time.Sleep it is in could end.
+	g.going <- struct{}{}
+}
+
+// objectID numbers obj in the run, in order of first use, so that the
+// accesses of two runs that followed the same steps compare equal.
+func (r *Run) objectID(obj any, kind string) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.idLocked(obj, kind)
+}
+
+func (r *Run) idLocked(obj any, kind string) int {
+	if id, ok := r.ids[obj]; ok {
+		return id
+	}
+	id := len(r.ids) + 1
+	r.ids[obj] = id
+	if _, ok := r.names[obj]; !ok && kind != "" {
+		r.kinds[kind]++
+		r.names[obj] = fmt.Sprintf("%s #%d", kind, r.kinds[kind])
+	}
+	return id
+}
+
+// nameOf is what the trace calls obj.
+func (r *Run) nameOf(obj any, kind string) string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.idLocked(obj, kind)
+	return r.names[obj]
+}
+
+// The methods below are the scheduler's side of the kit's sync and atomic
+// packages (package schedhook).
+
+// Name is the goroutine's name in the run.
+func (g *goroutine) Name() string { return g.name }
+
+// Point pauses before op, and while op is blocked.
+func (g *goroutine) Point(op schedhook.Op) {
+	g.pause(access{obj: g.run.objectID(op.Obj, op.Kind), write: op.Write}, &op)
+}
+
+// Did records what op did.
+func (g *goroutine) Did(op schedhook.Op, verb, detail string) {
+	name := g.run.nameOf(op.Obj, op.Kind)
+	g.record(Event{Kind: Sync, Cell: name, Label: verb + " " + name + detail})
+}
+
+// Mark records a label for op, as Point's label does.
+func (g *goroutine) Mark(op schedhook.Op, label string) {
+	g.record(Event{Kind: Label, Cell: g.run.nameOf(op.Obj, op.Kind), Label: label})
 }
 
 // record appends an event of the current step to the trace.
@@ -225,26 +345,28 @@ func (g *goroutine) record(e Event) {
 	r.mu.Unlock()
 }
 
-// settle waits until every goroutine is paused, blocked or done, and no
-// blocked goroutine has been woken. It fails when a goroutine stays running
-// longer than the step timeout.
+// settle waits until every goroutine is paused, blocked, asleep or done, and no blocked goroutine has been woken; with sleepers set, it also
+// waits for the goroutines asleep in time.Sleep to wake up and come back. It
+// fails when a goroutine stays running (or asleep) longer than the step
+// timeout.
 //
 // A goroutine dump is a snapshot: by the time it is read, a goroutine that
 // was running may have woken a blocked one and finished. Such a goroutine
 // always ends its run by pausing, finishing or blocking; the first two count
 // as moves, and a dump taken across a move is not trusted to settle the run.
-func (r *Run) settle() error {
+func (r *Run) settle(sleepers bool) error {
 	deadline := time.Now().Add(r.opts.StepTimeout)
 	wait := 20 * time.Microsecond
 	yields := 0
+	look := true // look at the dump before yielding: the goroutine let go has just parked
 	for {
 		r.mu.Lock()
 		var run, blk []*goroutine
 		for _, g := range r.gs {
-			switch g.state {
-			case running:
+			switch {
+			case g.state == running, g.state == sleeping && sleepers:
 				run = append(run, g)
-			case blocked:
+			case g.state == blocked, g.state == sleeping:
 				blk = append(blk, g)
 			}
 		}
@@ -253,7 +375,7 @@ func (r *Run) settle() error {
 		if len(run) == 0 && len(blk) == 0 {
 			return nil
 		}
-		if len(run) > 0 {
+		if len(run) > 0 && !look {
 			select {
 			case <-r.changed:
 				continue
@@ -295,29 +417,33 @@ func (r *Run) settle() error {
 		for _, g := range blk {
 			want[g.goid] = true
 		}
+		look = false
 		stacks := dump(want)
 		r.mu.Lock()
 		for _, g := range r.gs {
 			st, ok := stacks[g.goid]
-			isBlocked := ok && blockingStates[st.state] && !st.inSelf
-			if g.state != running && g.state != blocked {
+			if g.state != running && g.state != blocked && g.state != sleeping {
 				continue // paused or done since the dump: its own report wins
 			}
-			if isBlocked && (st.state != g.wait || st.at != g.waitAt) {
-				// A new wait, or the same goroutine woken and blocked
-				// somewhere else between two dumps: either way one event.
-				g.wait, g.waitAt = st.state, st.at
-				r.trace = append(r.trace, Event{Step: r.step, G: g.name, Kind: Block, Label: st.state, At: st.at})
-			}
-			if isBlocked {
+			switch {
+			case ok && st.state == "sleep" && !st.inSelf:
+				g.state, g.slept = sleeping, true
+			case ok && blockingStates[st.state] && !st.inSelf:
+				if st.state != g.wait || st.at != g.waitAt {
+					// A new wait, or the same goroutine woken and blocked
+					// somewhere else between two dumps: either way one event.
+					g.wait, g.waitAt = st.state, st.at
+					r.trace = append(r.trace, Event{Step: r.step, G: g.name, Kind: Block, Label: st.state, At: st.at})
+				}
 				g.state = blocked
-			} else {
+				r.opaque = true
+			default:
 				g.state = running
 			}
 		}
 		settled := r.moves == moves
 		for _, g := range r.gs {
-			if g.state == running {
+			if g.state == running || g.state == sleeping && sleepers {
 				settled = false
 			}
 		}
@@ -335,12 +461,17 @@ func (r *Run) timeout(run []*goroutine, stacks map[uint64]gstack) error {
 	var parts []string
 	for _, g := range run {
 		r.mu.Lock()
-		still := g.state == running
+		state := g.state
 		r.mu.Unlock()
-		if !still {
+		st := stacks[g.goid]
+		if state == sleeping {
+			parts = append(parts, fmt.Sprintf("%s has slept in time.Sleep at %s (%s) for longer than %v; a sleep that long cannot be part of a lesson's schedule",
+				g.name, st.at, st.at.ShortFunc(), r.opts.StepTimeout))
 			continue
 		}
-		st := stacks[g.goid]
+		if state != running {
+			continue
+		}
 		parts = append(parts, fmt.Sprintf("%s did not come back to the scheduler within %v: it is [%s] at %s (%s); it may loop forever or wait on something outside the scheduler's control",
 			g.name, r.opts.StepTimeout, st.state, st.at, st.at.ShortFunc()))
 	}
@@ -366,17 +497,64 @@ type stuckError struct{ msg string }
 
 func (e *stuckError) Error() string { return e.msg }
 
-// enabled returns the paused goroutines in creation order.
-func (r *Run) enabled() []*goroutine {
+// enabled returns the goroutines that may take the next step, in creation
+// order: the paused ones whose operation is not blocked, except those that
+// slept in this step's time while any other can go on. Time passes only
+// when nothing else can run, as in a testing/synctest bubble: a goroutine
+// that slept runs after every goroutine that did not, and sleepers must all
+// have woken before it does (asleep reports that some have not). A
+// goroutine found blocked is recorded in the trace, once, with what it
+// waits for.
+func (r *Run) enabled() (en []*goroutine, acc []access, asleep bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	var out []*goroutine
+	var napped []*goroutine
 	for _, g := range r.gs {
-		if g.state == paused {
-			out = append(out, g)
+		switch {
+		case g.state == sleeping:
+			asleep = true
+		case g.state != paused:
+		case g.op != nil && g.op.Blocked != nil && g.op.Blocked():
+			if !g.waitShown {
+				g.waitShown = true
+				name := r.names[g.op.Obj]
+				r.trace = append(r.trace, Event{Step: r.step, G: g.name, Kind: Block, Cell: name, Label: r.waitsLocked(g), At: g.pausedAt})
+			}
+		case g.napped:
+			g.waitShown = false
+			napped = append(napped, g)
+		default:
+			g.waitShown = false
+			en = append(en, g)
 		}
 	}
-	return out
+	if len(en) == 0 {
+		if asleep {
+			return nil, nil, true
+		}
+		for _, g := range napped {
+			g.napped = false // their sleep is over: time has passed
+		}
+		en = napped
+	}
+	for _, g := range en {
+		acc = append(acc, g.next)
+	}
+	return en, acc, false
+}
+
+// waitsLocked says what paused g waits for, when its operation is blocked
+// ("waits for foo.mu, which A holds"), else "". r.mu must be held.
+func (r *Run) waitsLocked(g *goroutine) string {
+	if g.state != paused || g.op == nil || g.op.Blocked == nil || !g.op.Blocked() {
+		return ""
+	}
+	verb, detail := "waits for", ""
+	if g.op.Waits != nil {
+		verb, detail = g.op.Waits()
+	}
+	r.idLocked(g.op.Obj, g.op.Kind)
+	return verb + " " + r.names[g.op.Obj] + detail
 }
 
 // grant lets g take one step.
@@ -384,27 +562,40 @@ func (r *Run) grant(g *goroutine) {
 	r.mu.Lock()
 	r.step++
 	g.state = running
+	g.napped = false
 	r.mu.Unlock()
 	g.resume <- true
+	<-g.going
 }
 
-// stopAll stops every paused goroutine, lets the ones it wakes reach a
-// point, and stops those too, for a bounded number of rounds; goroutines
-// blocked for good, or that keep coming back, are left behind. After a
-// stuck step it does not wait again for the stuck goroutine.
+// stopAll stops every paused goroutine, lets the ones it wakes
+// reach a point, and stops those too, for a bounded number of rounds;
+// goroutines blocked for good, or that keep coming back, are left behind.
+// After a stuck step it does not wait again for the stuck goroutine. A
+// stopped goroutine's later points end it at once.
 func (r *Run) stopAll(stuck bool) {
+	r.mu.Lock()
+	for _, g := range r.gs {
+		g.stopping = true
+	}
+	r.mu.Unlock()
 	for range 100 {
-		if !stuck && r.settle() != nil {
+		if !stuck && r.settle(false) != nil {
 			return
 		}
-		en := r.enabled()
-		if len(en) == 0 {
+		r.mu.Lock()
+		var stop []*goroutine
+		for _, g := range r.gs {
+			if g.state == paused {
+				g.state = running
+				stop = append(stop, g)
+			}
+		}
+		r.mu.Unlock()
+		if len(stop) == 0 {
 			return
 		}
-		for _, g := range en {
-			r.mu.Lock()
-			g.state = running
-			r.mu.Unlock()
+		for _, g := range stop {
 			g.resume <- false
 		}
 		if stuck {
@@ -419,8 +610,13 @@ func (r *Run) blockedReport() string {
 	defer r.mu.Unlock()
 	var lines []string
 	for _, g := range r.gs {
-		if g.state == blocked {
+		switch g.state {
+		case blocked:
 			lines = append(lines, fmt.Sprintf("%s waits in %s at %s (%s)", g.name, g.wait, g.waitAt, g.waitAt.ShortFunc()))
+		case paused:
+			if w := r.waitsLocked(g); w != "" {
+				lines = append(lines, fmt.Sprintf("%s, at %s (%s), %s", g.name, g.pausedAt, g.pausedAt.ShortFunc(), w))
+			}
 		}
 	}
 	sort.Strings(lines)

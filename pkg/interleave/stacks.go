@@ -73,7 +73,7 @@ var self = machinery + "interleave."
 func isStd(fn string) bool {
 	return strings.HasPrefix(fn, "runtime.") || strings.HasPrefix(fn, "sync.") ||
 		strings.HasPrefix(fn, "sync/") || strings.HasPrefix(fn, "internal/") ||
-		strings.HasPrefix(fn, "testing.")
+		strings.HasPrefix(fn, "testing.") || strings.HasPrefix(fn, "time.")
 }
 
 // isLibrary reports whether fn is standard library code or the kit's

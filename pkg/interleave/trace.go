@@ -20,6 +20,10 @@ const (
 	Block
 	// Panic is a goroutine that panicked; Label is the panic value.
 	Panic
+	// Sync is an operation on an object of the kit's sync or atomic
+	// packages; Cell names the object and Label says what happened
+	// ("locks foo.mu").
+	Sync
 )
 
 // Event is one thing a goroutine did during a run.
@@ -27,7 +31,7 @@ type Event struct {
 	Step  int       // the schedule step in which it happened (1-based; 0 before the first)
 	G     string    // the goroutine's name
 	Kind  EventKind // what happened
-	Cell  string    // for Read and Write: the cell's name
+	Cell  string    // for Read and Write: the cell's name; for Sync, and Block and Label on an object: the object's
 	Value int       // for Read and Write: the value read or written
 	Label string    // for Label, Block and Panic: the text
 	At    Frame     // where in the code under test
@@ -66,10 +70,14 @@ func (t Trace) Lines() []string {
 				what = fmt.Sprintf("writes %d to %s", e.Value, e.Cell)
 			}
 			delete(lastRead, e.G)
-		case Label:
+		case Label, Sync:
 			what = e.Label
 		case Block:
-			what = fmt.Sprintf("blocks in %s at %s", e.Label, e.At)
+			if e.Cell != "" { // waits on an object of the kit's sync
+				what = e.Label
+			} else {
+				what = fmt.Sprintf("blocks in %s at %s", e.Label, e.At)
+			}
 		case Panic:
 			what = fmt.Sprintf("panics at %s: %s", e.At, e.Label)
 		}

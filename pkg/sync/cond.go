@@ -1,0 +1,127 @@
+package sync
+
+import (
+	stdsync "sync"
+
+	"github.com/racekit/racekit/pkg/internal/schedhook"
+)
+
+// Cond implements a condition variable, a rendezvous point for goroutines
+// waiting for or announcing an event: the standard library's sync.Cond seen
+// by the scheduler.
+//
+// Each Cond has a Locker L (often a *Mutex of this package), which must be
+// held when changing the condition and when calling Wait. A Cond must not
+// be copied after first use. Create one with NewCond, or set L before first
+// use.
+//
+// As with sync.Cond, a call to Broadcast or Signal "synchronizes before" any
+// Wait call that it unblocks. Under a controlled run, Wait, Signal and
+// Broadcast are scheduling points recorded in the trace, and a waiter is
+// runnable again when Signal or Broadcast picks it (Signal picks the
+// goroutine that has waited longest). Like sync.Cond, Wait never wakes
+// without a Signal or Broadcast, but callers should still check their
+// condition in a loop: another goroutine may change it first.
+type Cond struct {
+	_ noCopy
+	// L is held while observing or changing the condition.
+	L Locker
+
+	once    stdsync.Once  // makes std
+	std     *stdsync.Cond // the condition outside runs; its L is L
+	mu      stdsync.Mutex // guards waiters
+	waiters []*ticket     // goroutines of a run in Wait, longest waiting first
+}
+
+// ticket is one goroutine's place in a Cond's queue.
+type ticket struct {
+	signalled bool // guarded by the Cond's mu
+}
+
+// NewCond returns a new Cond with Locker l.
+func NewCond(l Locker) *Cond { return &Cond{L: l} }
+
+func (c *Cond) op() schedhook.Op { return schedhook.Op{Obj: c, Kind: "cond", Write: true} }
+
+func (c *Cond) outside() *stdsync.Cond {
+	c.once.Do(func() { c.std = stdsync.NewCond(c.L) })
+	return c.std
+}
+
+// Wait atomically unlocks c.L and suspends the calling goroutine; after it
+// resumes, Wait locks c.L again before returning. Wait cannot return unless
+// woken by Broadcast or Signal.
+func (c *Cond) Wait() {
+	g := schedhook.Goroutine()
+	if g == nil {
+		c.outside().Wait()
+		return
+	}
+	op := c.op()
+	g.Point(op)
+	t := &ticket{}
+	c.mu.Lock()
+	c.waiters = append(c.waiters, t) // queued before L is unlocked: no Signal is lost
+	c.mu.Unlock()
+	g.Did(op, "waits on", "")
+	c.L.Unlock()
+	wake := c.op()
+	wake.Blocked = func() bool {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		return !t.signalled
+	}
+	wake.Waits = func() (string, string) { return "sleeps on", " until it is signalled" }
+	g.Point(wake)
+	g.Did(wake, "wakes on", "")
+	c.L.Lock()
+}
+
+// Signal wakes the goroutine that has waited longest on c, if there is one.
+// The caller may but need not hold c.L.
+func (c *Cond) Signal() {
+	g := schedhook.Goroutine()
+	if g == nil {
+		if !c.wake(false) {
+			c.outside().Signal()
+		}
+		return
+	}
+	op := c.op()
+	g.Point(op)
+	woke := c.wake(false)
+	if !woke {
+		c.outside().Signal()
+	}
+	g.Did(op, "signals", map[bool]string{true: ": one waiter woken", false: ": nobody waits"}[woke])
+}
+
+// Broadcast wakes every goroutine waiting on c. The caller may but need
+// not hold c.L.
+func (c *Cond) Broadcast() {
+	g := schedhook.Goroutine()
+	if g != nil {
+		op := c.op()
+		g.Point(op)
+		defer g.Did(op, "broadcasts on", "")
+	}
+	c.wake(true)
+	c.outside().Broadcast()
+}
+
+// wake marks the longest-waiting goroutine of a run (every one, when all)
+// signalled, which lets it go on, and reports whether there was one.
+func (c *Cond) wake(all bool) bool {
+	c.mu.Lock()
+	var woken []*ticket
+	if all {
+		woken, c.waiters = c.waiters, nil
+	} else if len(c.waiters) > 0 {
+		woken, c.waiters = c.waiters[:1], c.waiters[1:]
+	}
+	for _, t := range woken {
+		t.signalled = true
+	}
+	c.mu.Unlock()
+	return len(woken) > 0
+}
