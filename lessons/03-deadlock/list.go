@@ -1,9 +1,8 @@
 package deadlock
 
 import (
-	"sync"
-
 	"github.com/racekit/racekit/pkg/interleave"
+	"github.com/racekit/racekit/pkg/sync"
 )
 
 // List stands in for a Python list shared between threads. Like every object

@@ -1,8 +1,7 @@
 package cpubound
 
 import (
-	"sync"
-
+	"github.com/racekit/racekit/pkg/sync"
 	"github.com/racekit/racekit/pkg/vm"
 )
 

@@ -16,3 +16,16 @@ func ExampleFind() {
 	// 02-premature-free teaches premature free
 	// course: no lesson "42"; the lessons are: 1 or lost-update, 2 or premature-free, 3 or deadlock, 4 or global-lock, 5 or cpu-bound, 6 or io-release
 }
+
+// A lesson's code imports the kit's sync in place of the standard
+// library's; the kit's specs and grader point at the import to change.
+func ExampleKitSyncFor() {
+	for _, p := range []string{"sync", "sync/atomic", "fmt"} {
+		kit, ok := course.KitSyncFor(p)
+		fmt.Printf("%q -> %q %v\n", p, kit, ok)
+	}
+	// Output:
+	// "sync" -> "github.com/racekit/racekit/pkg/sync" true
+	// "sync/atomic" -> "github.com/racekit/racekit/pkg/sync/atomic" true
+	// "fmt" -> "" false
+}

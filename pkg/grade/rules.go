@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/racekit/racekit/pkg/course"
 )
 
 // The rules for exercise files. Code in an exercise file runs inside the
@@ -19,7 +21,9 @@ import (
 // through os.Args, hide its accesses from the race detector. The standard
 // library has many doors to those (os/exec, net/http/cgi, expvar's copy of
 // os.Args, assembly the race detector cannot see), so exercise files may
-// import only the packages below, which are all a lesson's fix needs: of
+// import only the packages below, which are all a lesson's fix needs (the
+// kit's sync and sync/atomic stand in for the standard library's, which
+// the scheduler cannot see): of
 // os they may use the standard streams and the environment, and of runtime
 // none of the hooks that talk to the race detector (RaceDisable,
 // RaceAcquire...). They may not import a package with a dot, nor change
@@ -32,11 +36,13 @@ var (
 	stdImports = []string{
 		"bufio", "bytes", "cmp", "container/heap", "container/list", "container/ring", "context",
 		"errors", "fmt", "io", "iter", "log", "maps", "math", "math/bits", "math/rand", "math/rand/v2",
-		"os", "regexp", "runtime", "slices", "sort", "strconv", "strings", "sync", "sync/atomic",
+		"os", "regexp", "runtime", "slices", "sort", "strconv", "strings",
 		"time", "unicode", "unicode/utf8",
 	}
 	// kitImports are the kit's packages exercise files may import.
 	kitImports = []string{
+		course.KitSync,
+		course.KitSync + "/atomic",
 		"github.com/racekit/racekit/pkg/interleave",
 		"github.com/racekit/racekit/pkg/heap",
 		"github.com/racekit/racekit/pkg/vm",
@@ -54,6 +60,9 @@ func allowedImport(path string) (bool, string) {
 		return true, ""
 	case strings.HasPrefix(path, "github.com/onsi/"), path == "testing" || strings.HasPrefix(path, "testing/"):
 		return false, "only _test.go files may use the test framework, and grading uses the kit's own"
+	}
+	if kit, ok := course.KitSyncFor(path); ok {
+		return false, fmt.Sprintf("import %q instead: %s; only the import line changes", kit, course.WhyKitSync)
 	}
 	var kit []string
 	for _, k := range kitImports {

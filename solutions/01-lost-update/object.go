@@ -1,9 +1,8 @@
 package lostupdate
 
 import (
-	"sync"
-
 	"github.com/racekit/racekit/pkg/interleave"
+	"github.com/racekit/racekit/pkg/sync"
 )
 
 // Object stands in for a CPython object: a name and a reference count.

@@ -1,10 +1,9 @@
 package prematurefree
 
 import (
-	"sync"
-
 	"github.com/racekit/racekit/pkg/heap"
 	"github.com/racekit/racekit/pkg/interleave"
+	"github.com/racekit/racekit/pkg/sync"
 )
 
 // Object stands in for a CPython object: a name, a reference count and the

@@ -2,8 +2,8 @@ package globallock
 
 import (
 	"fmt"
-	"sync"
 
+	"github.com/racekit/racekit/pkg/sync"
 	"github.com/racekit/racekit/pkg/vm"
 )
 

@@ -1,11 +1,14 @@
 package interleavetest_test
 
 import (
+	"os"
+	"path/filepath"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/racekit/racekit/pkg/course"
 	"github.com/racekit/racekit/pkg/interleave"
 	"github.com/racekit/racekit/pkg/interleave/interleavetest"
 )
@@ -87,5 +90,33 @@ var _ = Describe("Returns", func() {
 
 	It("panics on a nil func", func() {
 		Expect(func() { interleavetest.Returns(nil) }).To(PanicWith("interleavetest: Returns called with a nil func"))
+	})
+})
+
+var _ = Describe("UseTheKitsSync", func() {
+	write := func(dir, name, text string) {
+		GinkgoHelper()
+		Expect(os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644)).To(Succeed())
+	}
+
+	It("succeeds on code that imports the kit's sync", func() {
+		dir := GinkgoT().TempDir()
+		write(dir, "object.go", "package p\n\nimport \"github.com/racekit/racekit/pkg/sync\"\n\nvar _ sync.Mutex\n")
+		Expect(dir).To(interleavetest.UseTheKitsSync())
+	})
+
+	It("fails on the standard library's sync, naming the import, the one to use and why", func() {
+		dir := GinkgoT().TempDir()
+		write(dir, "object.go", "package p\n\nimport \"sync\"\n\nvar _ sync.Mutex\n")
+		m := interleavetest.UseTheKitsSync()
+		Expect(m.Match(dir)).To(BeFalse())
+		Expect(m.FailureMessage(dir)).To(Equal("The lesson's code uses the standard library's sync:\n" +
+			"  object.go:3 imports \"sync\": import \"github.com/racekit/racekit/pkg/sync\" instead\n" +
+			"Use the kit's instead: " + course.WhyKitSync + ". Its API is the standard library's, so only the import line changes."))
+	})
+
+	It("errs on a folder it cannot read", func() {
+		_, err := interleavetest.UseTheKitsSync().Match(filepath.Join(GinkgoT().TempDir(), "missing"))
+		Expect(err).To(MatchError(ContainSubstring("cannot read the lesson's code")))
 	})
 })
