@@ -41,12 +41,22 @@ type Failure struct {
 //	  ...
 //	  refcount is 2, but only foo's owner still holds it (want 1): foo leaks
 //	  replay this schedule: A*3 B*3 A B A B
+//
+// A livelock leads with its message, and a trace longer than 60 lines is
+// cut to its first and last 25.
 func (f *Failure) Error() string {
 	var b strings.Builder
+	if f.Kind == Livelock {
+		b.WriteString(strings.SplitN(f.Message, "\n", 2)[0] + "\n")
+	}
 	if f.Scenario != "" {
 		b.WriteString(f.Scenario + "\n")
 	}
-	for _, l := range f.Trace.Lines() {
+	lines := f.Trace.Lines()
+	if n := len(lines); n > 60 {
+		lines = append(append(lines[:25:25], fmt.Sprintf("  ... %d more lines ...", n-50)), lines[n-25:]...)
+	}
+	for _, l := range lines {
 		b.WriteString(l + "\n")
 	}
 	for _, l := range strings.Split(f.Message, "\n") {
@@ -183,7 +193,7 @@ func execute(sc Scenario, opts Options, choose chooser) *Result {
 				strings.ReplaceAll(r.blockedReport(), "\n", "\n  "))
 		}
 		if len(res.Schedule) >= opts.MaxSteps {
-			return fail(Livelock, fmt.Sprintf("the run took more than %d steps without finishing: the goroutines may be spinning (livelock)", opts.MaxSteps))
+			return fail(Livelock, fmt.Sprintf("livelock: the run took more than %d steps without finishing: the goroutines may be spinning, each waiting for another to move", opts.MaxSteps))
 		}
 		g := choose(len(res.Schedule), prev, en, acc)
 		names := make([]string, len(en))
