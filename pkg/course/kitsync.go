@@ -4,8 +4,9 @@ import (
 	"fmt"
 	"go/parser"
 	"go/token"
-	"path/filepath"
+	"io/fs"
 	"strconv"
+	"strings"
 )
 
 // KitSync is the import path of the kit's sync package, which lesson code
@@ -32,19 +33,33 @@ func KitSyncFor(path string) (string, bool) {
 }
 
 // StdSyncImports lists the imports of the standard library's sync and
-// sync/atomic in the lesson code in dir (its .go files but the _test.go
-// ones), each as `object.go:5 imports "sync": import
-// "github.com/racekit/racekit/pkg/sync" instead`, in file order. The error
-// is about dir or a file that cannot be read or parsed.
-func StdSyncImports(dir string) ([]string, error) {
-	files, err := ExerciseFiles(dir)
+// sync/atomic in the lesson code at the root of fsys (its .go files but the
+// _test.go ones), each as `object.go:5 imports "sync": import
+// "github.com/racekit/racekit/pkg/sync" instead`, in file order. A lesson's
+// spec passes the files it embeds (//go:embed *.go), which are the ones
+// compiled, even under go build -overlay; os.DirFS reads a folder. The
+// error is about a file that cannot be listed, read or parsed.
+func StdSyncImports(fsys fs.FS) ([]string, error) {
+	names, err := fs.Glob(fsys, "*.go")
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("course: %w", err)
+	}
+	if len(names) == 0 {
+		if _, err := fs.Stat(fsys, "."); err != nil {
+			return nil, fmt.Errorf("course: %w", err)
+		}
 	}
 	var out []string
-	for _, name := range files {
+	for _, name := range names {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		text, err := fs.ReadFile(fsys, name)
+		if err != nil {
+			return nil, fmt.Errorf("course: %w", err)
+		}
 		fset := token.NewFileSet()
-		f, err := parser.ParseFile(fset, filepath.Join(dir, name), nil, parser.ImportsOnly)
+		f, err := parser.ParseFile(fset, name, text, parser.ImportsOnly)
 		if err != nil {
 			return nil, fmt.Errorf("course: %w", err)
 		}

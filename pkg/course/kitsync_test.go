@@ -22,7 +22,7 @@ func TestStdSyncImports(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	got, err := course.StdSyncImports(dir)
+	got, err := course.StdSyncImports(os.DirFS(dir))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,10 +37,10 @@ func TestStdSyncImports(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "broken.go"), []byte("package p\nimport (\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := course.StdSyncImports(dir); err == nil {
+	if _, err := course.StdSyncImports(os.DirFS(dir)); err == nil {
 		t.Error("a file that does not parse must be an error, not a pass")
 	}
-	if _, err := course.StdSyncImports(filepath.Join(dir, "missing")); err == nil {
+	if _, err := course.StdSyncImports(os.DirFS(filepath.Join(dir, "missing"))); err == nil {
 		t.Error("a missing folder must be an error")
 	}
 }

@@ -199,22 +199,34 @@ func exploreAll(sc Scenario, o Options) *exploration {
 	return rep
 }
 
-// exploreReduced explores with the reduction, raising the preemption bound
-// from 0 until a failure, the schedule cap, MaxPreemptions, or a bound that
-// left nothing out.
+// exploreReduced explores with the reduction, with at most MaxPreemptions
+// preemptions. When it finds a failure, it explores again with bounds 0,
+// 1, 2, ... below that failure's preemptions, and reports the first failure
+// of the lowest bound that has one: a schedule as simple as any it found.
 func exploreReduced(sc Scenario, o Options) *exploration {
 	rep := &exploration{Report: &Report{Scenario: sc.Name, Covered: -1, Reduced: true}}
-	for bound := 0; bound <= o.MaxPreemptions; bound++ {
-		pruned, stopped := dpor(sc, o, bound, rep)
-		if stopped || rep.opaque || rep.Failure != nil {
+	pruned, stopped := dpor(sc, o, o.MaxPreemptions, rep)
+	if rep.opaque {
+		return rep
+	}
+	if rep.Failure == nil {
+		if !stopped {
+			rep.Covered = o.MaxPreemptions
+			rep.Exhaustive = !pruned && rep.Diverged == 0
+		}
+		return rep
+	}
+	found := *rep.Report
+	for bound := 0; bound < found.Preemptions; bound++ {
+		rep.Failure = nil
+		if dpor(sc, o, bound, rep); rep.opaque {
 			return rep
 		}
-		rep.Covered = bound
-		if !pruned {
-			rep.Exhaustive = rep.Diverged == 0
+		if rep.Failure != nil {
 			return rep
 		}
 	}
+	rep.Failure, rep.Preemptions = found.Failure, found.Preemptions
 	return rep
 }
 

@@ -86,3 +86,20 @@ var _ = Describe("a run that never ends", func() {
 		Expect(text).To(ContainSubstring("replay this schedule: A*500"))
 	})
 })
+
+var _ = Describe("Options.DataRaces", func() {
+	It("fails a run with a data race, whichever order the accesses came in, and only when asked", func() {
+		sc := interleave.Scenario{Name: "inc and an unlocked read", Setup: func(r *interleave.Run) {
+			c := &guarded{n: interleave.NewInt("n", 0)}
+			r.Name(c, "c")
+			r.Go("A", c.inc)
+			r.Go("B", func() { c.unlockedRead() })
+		}}
+		Expect(interleave.Explore(sc).Passed()).To(BeTrue(), "no invariant breaks: only the race detector could tell")
+		rep := interleave.Explore(sc, interleave.Options{DataRaces: true})
+		Expect(rep.Failure).NotTo(BeNil())
+		Expect(rep.Failure.Kind).To(Equal(interleave.DataRace))
+		Expect(rep.Schedules).To(Equal(1), "the first schedule shows it: no luck needed")
+		Expect(rep.Failure.Message).To(HavePrefix("data race: "))
+	})
+})

@@ -21,6 +21,9 @@ const (
 	Stuck
 	// Livelock is a run longer than Options.MaxSteps.
 	Livelock
+	// DataRace is a run whose trace has a data race (Trace.Races), when
+	// Options.DataRaces asks for the check.
+	DataRace
 )
 
 // Failure is a run that broke: what went wrong, the trace that led there
@@ -219,6 +222,8 @@ func execute(sc Scenario, opts Options, choose chooser) *Result {
 	}
 	if len(broken) > 0 {
 		res.Failure = &Failure{Kind: Broken, Scenario: sc.Name, Message: strings.Join(broken, "\n"), Trace: res.Trace, Schedule: res.Schedule}
+	} else if races := res.Trace.Races(); opts.DataRaces && len(races) > 0 {
+		res.Failure = &Failure{Kind: DataRace, Scenario: sc.Name, Message: "data race: " + races[0].String(), Trace: res.Trace, Schedule: res.Schedule}
 	}
 	return res
 }

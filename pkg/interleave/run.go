@@ -39,6 +39,12 @@ type Options struct {
 	// the scheduler, blocking, or finishing (default 10s). It bounds hangs;
 	// it never decides whether a run passes.
 	StepTimeout time.Duration
+	// DataRaces fails a run whose trace has a data race (see
+	// Trace.Races): two goroutines touching a cell, one writing, with no
+	// operation of the kit's sync between them. Only for scenarios whose
+	// goroutines synchronise with the kit's sync alone: ordering through a
+	// channel is invisible to it.
+	DataRaces bool
 	// NoReduction turns off Explore's partial-order reduction, so that it
 	// runs schedules that differ only in the order of independent steps
 	// too. Benchmarks use it to measure what the reduction saves.

@@ -1,6 +1,7 @@
 package lostupdate
 
 import (
+	"embed"
 	"fmt"
 	"reflect"
 	"runtime"
@@ -14,12 +15,18 @@ import (
 
 	"github.com/racekit/racekit/pkg/interleave"
 	"github.com/racekit/racekit/pkg/interleave/interleavetest"
+	kitsync "github.com/racekit/racekit/pkg/sync"
 )
 
 // The specs run in order and stop at the first failure: the single-threaded
 // checks first, then the foo trace, then the exploration, and the free-running
 // hammer last, so that code which could deadlock never reaches the hammer.
 var _ = Describe("Object", Ordered, func() {
+	It("uses the kit's sync, which the scheduler sees", func() {
+		Expect(lessonCode).To(interleavetest.UseTheKitsSync(),
+			"the specs judge your fix by putting other goroutines between its steps; they can only do that with the kit's sync. Next: HINTS.md, hint 2.")
+	})
+
 	When("one goroutine takes and drops references", func() {
 		It("starts with one reference, its creator's", func() {
 			foo := NewObject("foo")
@@ -35,6 +42,7 @@ var _ = Describe("Object", Ordered, func() {
 				Name: "one goroutine takes two references to foo and drops them, reading the count after each call",
 				Setup: func(r *interleave.Run) {
 					foo := NewObject("foo")
+					r.Name(foo, "foo")
 					counts = nil
 					r.Go("A", func() {
 						foo.IncRef()
@@ -70,6 +78,7 @@ var _ = Describe("Object", Ordered, func() {
 				Name: "one goroutine takes and drops a reference to foo",
 				Setup: func(r *interleave.Run) {
 					foo := NewObject("foo")
+					r.Name(foo, "foo")
 					r.Go("A", func() { foo.IncRef(); foo.DecRef() })
 					r.Finally(func() error { return onlyTheOwnerHolds(foo) })
 				},
@@ -94,9 +103,9 @@ var _ = Describe("Object", Ordered, func() {
 		})
 	})
 
-	When("three goroutines take and drop references in every possible order", func() {
-		It("never loses an update", func() {
-			rep := interleave.Explore(takeTakeDrop(), interleave.Options{MaxPreemptions: 8})
+	When("three goroutines take and drop references while a fourth reads the count, in every possible order", func() {
+		It("never loses an update, and every read of the count is ordered by the lock", func() {
+			rep := interleave.Explore(takeTakeDrop(), interleave.Options{MaxPreemptions: 8, DataRaces: true})
 			Expect(rep).To(interleavetest.Pass(), func() string { return explain(rep.Failure) })
 			AddReportEntry("exploration", rep.Coverage())
 		})
@@ -138,6 +147,11 @@ var _ = Describe("Object", Ordered, func() {
 	})
 })
 
+// lessonCode is the package's files as compiled into this test binary.
+//
+//go:embed *.go
+var lessonCode embed.FS
+
 // fooSchedule replays the foo trace: A takes its reference (start, read,
 // write), B takes its reference, then both read the count before either
 // writes it back.
@@ -150,6 +164,7 @@ func fooTrace() interleave.Scenario {
 		Name: "the foo trace: two threads take and drop a reference to foo (refcount starts at 1)",
 		Setup: func(r *interleave.Run) {
 			foo := NewObject("foo")
+			r.Name(foo, "foo")
 			r.Go("A", func() { foo.IncRef(); foo.DecRef() })
 			r.Go("B", func() { foo.IncRef(); foo.DecRef() })
 			r.Finally(func() error { return onlyTheOwnerHolds(foo) })
@@ -158,18 +173,19 @@ func fooTrace() interleave.Scenario {
 }
 
 // takeTakeDrop is the scenario to explore: three goroutines, each making
-// one call. (A goroutine that unlocked and locked again within one scheduler
-// step would race a woken waiter for the mutex, and the Go runtime, not the
-// schedule, would pick the winner; one call each keeps every run repeatable.)
+// one call, and a fourth that reads the count, as a debugger or a
+// monitoring thread would.
 func takeTakeDrop() interleave.Scenario {
 	return interleave.Scenario{
-		Name: "A and B each take a reference to foo while C drops the one it held (refcount starts at 2: the owner's and C's)",
+		Name: "A and B each take a reference to foo while C drops the one it held and D reads the count (refcount starts at 2: the owner's and C's)",
 		Setup: func(r *interleave.Run) {
 			foo := NewObject("foo")
 			foo.IncRef() // C's reference, taken before the goroutines start
+			r.Name(foo, "foo")
 			r.Go("A", func() { foo.IncRef() })
 			r.Go("B", func() { foo.IncRef() })
 			r.Go("C", func() { foo.DecRef() })
+			r.Go("D", func() { foo.RefCount() })
 			r.Finally(func() error { return stillHeldBy(foo, 3, "foo's owner, A and B") })
 		},
 	}
@@ -236,6 +252,8 @@ func explain(f *interleave.Failure) string {
 			"Is every Lock matched by an Unlock on every path (defer o.mu.Unlock() makes sure)? Next: HINTS.md, hint 3."
 	case interleave.Panicked:
 		return "a goroutine panicked while taking or dropping a reference; the trace below ends where. Next: HINTS.md, hint 3."
+	case interleave.DataRace:
+		return explainRace(f.Trace)
 	case interleave.Broken:
 	default:
 		return "the run did not finish normally; the message below says why. Next: HINTS.md, hint 3."
@@ -254,11 +272,20 @@ func explain(f *interleave.Failure) string {
 		msg += ", so the lock keeps nobody out. Use pointer receivers: func (o *Object) " + vr[0] + "(). Next: HINTS.md, hint 3."
 		return msg
 	}
+	if n := freshMutexes(f.Trace); n > 1 {
+		return msg + fmt.Sprintf("The calls locked %d different mutexes: the mutex is new on every call (declared inside the method), "+
+			"so no two calls ever lock the same one and the lock keeps nobody out. Put the mutex in Object, next to the count it guards: "+
+			"mu sync.Mutex // guards refcount. Next: HINTS.md, hint 2.", n)
+	}
 	for _, b := range splits {
-		if b.blocked != "" {
-			return msg + fmt.Sprintf("%s read %s -> %d before it took the lock (it then blocked in %s), "+
-				"so the value it wrote back was already stale: the read must be inside the lock too. Next: HINTS.md, hint 3.",
-				b.g, b.cell, b.read, b.blocked)
+		switch {
+		case b.relocked:
+			return msg + fmt.Sprintf("%s's %s read the count in one critical section and wrote it back in another: between its Unlock and "+
+				"its next Lock, %s's %s got in. Locking the read and the write each on its own is not enough: take the lock once, "+
+				"around the Get, the arithmetic and the Set. Next: HINTS.md, hint 3.", b.g, b.fn, b.other.G, b.otherFn)
+		case b.lockedLate:
+			return msg + fmt.Sprintf("%s read %s -> %d before it took the lock, so the value it wrote back was already stale: "+
+				"the read must be inside the lock too. Next: HINTS.md, hint 3.", b.g, b.cell, b.read)
 		}
 	}
 	switch bad := unguarded(); {
@@ -274,6 +301,84 @@ func explain(f *interleave.Failure) string {
 		fns = append(fns, s.otherFn)
 	}
 	return msg + strings.Join(fns, " and ") + " must read and write the count with no other call in between. Next: HINTS.md, hint 1."
+}
+
+// explainRace says which access of a racy trace was made without the lock,
+// and what to do about it.
+func explainRace(t interleave.Trace) string {
+	const tail = " go test -race reports the same race in the last spec. Next: HINTS.md, hint 2."
+	races := t.Races()
+	if len(races) == 0 {
+		return "data race: see the message below." + tail
+	}
+	r := races[0]
+	held := locksHeld(t)
+	index := func(e interleave.Event) int {
+		for i, x := range t {
+			if x.G == e.G && x.Step == e.Step && x.Kind == e.Kind && x.Cell == e.Cell && x.At == e.At {
+				return i
+			}
+		}
+		return -1
+	}
+	bare, other := r.Second, r.First
+	if i := index(bare); i >= 0 && held[i] > 0 {
+		bare, other = r.First, r.Second // the second access was locked: the first was not
+	}
+	lockedLater := false
+	for _, e := range t[index(bare)+1:] {
+		lockedLater = lockedLater || (e.G == bare.G && e.Kind == interleave.Sync && strings.HasPrefix(e.Label, "locks "))
+	}
+	fn, otherFn := method(bare.At), method(other.At)
+	if fn == "RefCount" {
+		return fmt.Sprintf("data race: %s's RefCount read foo's count without the lock, while %s's %s wrote it with the lock held: "+
+			"nothing orders the two, so RefCount may see half of an update. RefCount must take the lock too.", bare.G, other.G, otherFn) + tail
+	}
+	if bad := unguarded(); len(bad) == 1 {
+		good := map[string]string{"IncRef": "DecRef", "DecRef": "IncRef"}[bad[0]]
+		return fmt.Sprintf("data race: %s's %s touched foo's count without the lock, while %s's %s touched it too. %s still lets "+
+			"another call slip in between reading the count and writing it back (%s no longer does), so an update can be lost "+
+			"(a lost update).", bare.G, fn, other.G, otherFn, bad[0], good) + tail
+	}
+	if bare.Kind == interleave.Read && lockedLater {
+		return fmt.Sprintf("data race: %s's %s read foo's count before it took the lock, so nothing orders that read against %s's %s, "+
+			"which writes the count under the lock, and the value written back may already be stale: the read must be inside the lock too.",
+			bare.G, fn, other.G, otherFn) + tail
+	}
+	return fmt.Sprintf("data race: %s's %s touched foo's count without the lock, while %s's %s touched it too: every read and write "+
+		"of the count must happen with the object's lock held.", bare.G, fn, other.G, otherFn) + tail
+}
+
+// locksHeld returns, for every event of t, how many locks its goroutine
+// held when the event happened, read off the trace's Sync events.
+func locksHeld(t interleave.Trace) []int {
+	held := map[string]int{}
+	out := make([]int, len(t))
+	for i, e := range t {
+		if e.Kind == interleave.Sync {
+			switch {
+			case strings.HasPrefix(e.Label, "locks "), strings.HasPrefix(e.Label, "write-locks "), strings.HasPrefix(e.Label, "read-locks "):
+				held[e.G]++
+			case strings.HasPrefix(e.Label, "unlocks "), strings.HasPrefix(e.Label, "write-unlocks "), strings.HasPrefix(e.Label, "read-unlocks "):
+				held[e.G]--
+			}
+		}
+		out[i] = held[e.G]
+	}
+	return out
+}
+
+// freshMutexes counts the mutexes the trace shows locked that are not
+// foo's own fields (the scenarios name those "foo.<field>"): more than one
+// means each call made a mutex of its own.
+func freshMutexes(t interleave.Trace) int {
+	seen := map[string]bool{}
+	for _, e := range t {
+		if e.Kind == interleave.Sync && strings.HasPrefix(e.Label, "locks ") && !strings.HasPrefix(e.Cell, "foo.") {
+			seen[e.Cell] = true
+		}
+	}
+	return len(seen)
 }
 
 // unguarded returns the methods, of IncRef and DecRef, in which one call can
@@ -317,7 +422,8 @@ type split struct {
 	read, wrote int    // what it read and what it wrote back
 	other       interleave.Event
 	otherFn     string
-	blocked     string // the wait state g blocked in between, if it did
+	lockedLate  bool // g held no lock when it read, and took one before it wrote
+	relocked    bool // g held a lock when it read, let go of it, and locked again before it wrote
 }
 
 func (s split) String() string {
@@ -330,27 +436,31 @@ func (s split) String() string {
 }
 
 // splitUpdates finds every read of a cell that is followed by another
-// goroutine's access to the cell before the reader writes it back.
+// goroutine's access to the cell before the reader writes it back, and
+// what the reader did with its locks in between.
 func splitUpdates(t interleave.Trace) []split {
 	var out []split
+	heldAt := locksHeld(t)
 	for i, r := range t {
 		if r.Kind != interleave.Read {
 			continue
 		}
 		var other *interleave.Event
-		blocked := ""
+		unlocked, locked := false, false
 		for j := i + 1; j < len(t); j++ {
 			e := t[j]
 			if e.G == r.G {
-				if e.Kind == interleave.Block {
-					blocked = e.Label
+				if e.Kind == interleave.Sync {
+					unlocked = unlocked || strings.Contains(e.Label, "unlocks ")
+					locked = locked || !strings.Contains(e.Label, "unlocks ")
 				}
 				if e.Cell != r.Cell {
 					continue
 				}
 				if e.Kind == interleave.Write && other != nil {
 					out = append(out, split{g: r.G, fn: method(r.At), cell: r.Cell, read: r.Value, wrote: e.Value,
-						other: *other, otherFn: method(other.At), blocked: blocked})
+						other: *other, otherFn: method(other.At),
+						lockedLate: heldAt[i] == 0 && locked, relocked: heldAt[i] > 0 && unlocked && locked})
 				}
 				if e.Kind == interleave.Read || e.Kind == interleave.Write {
 					break
@@ -385,8 +495,8 @@ func valueReceivers() []string {
 	return out
 }
 
-// hasLockByValue reports whether Object holds a sync.Mutex or sync.RWMutex
-// itself, rather than a pointer to one.
+// hasLockByValue reports whether Object holds a Mutex or RWMutex of the
+// kit's sync itself, rather than a pointer to one.
 func hasLockByValue() bool {
 	t := reflect.TypeFor[Object]()
 	if t.Kind() != reflect.Struct {
@@ -394,7 +504,7 @@ func hasLockByValue() bool {
 	}
 	for i := range t.NumField() {
 		switch t.Field(i).Type {
-		case reflect.TypeFor[sync.Mutex](), reflect.TypeFor[sync.RWMutex]():
+		case reflect.TypeFor[kitsync.Mutex](), reflect.TypeFor[kitsync.RWMutex]():
 			return true
 		}
 	}

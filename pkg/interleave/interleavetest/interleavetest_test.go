@@ -64,8 +64,8 @@ var _ = Describe("ShowUpdatesOf", func() {
 
 		m = interleavetest.ShowUpdatesOf("hits")
 		Expect(m.Match(interleave.Trace{})).To(BeFalse())
-		Expect(m.FailureMessage(interleave.Trace{})).To(Equal("Expected the scheduler to see hits read and then written, but the trace is:\n" +
-			"  (empty: no read or write of hits went through the scheduler)"))
+		Expect(m.FailureMessage(interleave.Trace{})).To(Equal("Expected the scheduler to see hits read and then written, but " +
+			"no read or write of hits went through the scheduler; the trace is:\n  (empty)"))
 	})
 })
 

@@ -51,16 +51,20 @@ func Pass() types.GomegaMatcher {
 // empty.
 func ShowUpdatesOf(cell string, writes ...int) types.GomegaMatcher {
 	type want struct {
-		Cell   string
-		Writes []int
+		Cell    string
+		Writes  []int
+		Touched bool // the trace reads or writes the cell
 	}
+	w := &want{Cell: cell, Writes: writes}
 	return gcustom.MakeMatcher(func(t interleave.Trace) (bool, error) {
 		var updates []int // the values written after a read of the cell
 		readSinceWrite := false
+		w.Touched = false
 		for _, e := range t {
-			if e.Cell != cell {
+			if e.Cell != cell || (e.Kind != interleave.Read && e.Kind != interleave.Write) {
 				continue
 			}
+			w.Touched = true
 			switch e.Kind {
 			case interleave.Read:
 				readSinceWrite = true
@@ -77,7 +81,8 @@ func ShowUpdatesOf(cell string, writes ...int) types.GomegaMatcher {
 			return len(updates) > 0, nil
 		}
 		return slices.Equal(updates, writes), nil
-	}).WithTemplate("Expected the scheduler {{.To}} see {{.Data.Cell}} read and then written{{with .Data.Writes}} {{.}}{{end}}, but the trace is:\n"+
-		"{{with .Actual.String}}{{.}}{{else}}  (empty: no read or write of {{$.Data.Cell}} went through the scheduler){{end}}",
-		want{cell, writes})
+	}).WithTemplate("Expected the scheduler {{.To}} see {{.Data.Cell}} read and then written{{with .Data.Writes}} {{.}}{{end}}, but "+
+		"{{if not .Data.Touched}}no read or write of {{.Data.Cell}} went through the scheduler; {{end}}the trace is:\n"+
+		"{{with .Actual.String}}{{.}}{{else}}  (empty){{end}}",
+		w)
 }
