@@ -272,7 +272,7 @@ func explain(f *interleave.Failure) string {
 		msg += ", so the lock keeps nobody out. Use pointer receivers: func (o *Object) " + vr[0] + "(). Next: HINTS.md, hint 3."
 		return msg
 	}
-	if n := freshMutexes(f.Trace); n > 1 {
+	if n := len(interleavetest.LocksOtherThan(f.Trace, "foo.")); n > 1 {
 		return msg + fmt.Sprintf("The calls locked %d different mutexes: the mutex is new on every call (declared inside the method), "+
 			"so no two calls ever lock the same one and the lock keeps nobody out. Put the mutex in Object, next to the count it guards: "+
 			"mu sync.Mutex // guards refcount. Next: HINTS.md, hint 2.", n)
@@ -312,22 +312,13 @@ func explainRace(t interleave.Trace) string {
 		return "data race: see the message below." + tail
 	}
 	r := races[0]
-	held := locksHeld(t)
-	index := func(e interleave.Event) int {
-		for i, x := range t {
-			if x.G == e.G && x.Step == e.Step && x.Kind == e.Kind && x.Cell == e.Cell && x.At == e.At {
-				return i
-			}
-		}
-		return -1
-	}
 	bare, other := r.Second, r.First
-	if i := index(bare); i >= 0 && held[i] > 0 {
+	if len(r.SecondLocks) > 0 {
 		bare, other = r.First, r.Second // the second access was locked: the first was not
 	}
 	lockedLater := false
-	for _, e := range t[index(bare)+1:] {
-		lockedLater = lockedLater || (e.G == bare.G && e.Kind == interleave.Sync && strings.HasPrefix(e.Label, "locks "))
+	for _, e := range t {
+		lockedLater = lockedLater || (e.G == bare.G && e.Step > bare.Step && e.Kind == interleave.Sync && strings.HasPrefix(e.Label, "locks "))
 	}
 	fn, otherFn := method(bare.At), method(other.At)
 	if fn == "RefCount" {
@@ -366,19 +357,6 @@ func locksHeld(t interleave.Trace) []int {
 		out[i] = held[e.G]
 	}
 	return out
-}
-
-// freshMutexes counts the mutexes the trace shows locked that are not
-// foo's own fields (the scenarios name those "foo.<field>"): more than one
-// means each call made a mutex of its own.
-func freshMutexes(t interleave.Trace) int {
-	seen := map[string]bool{}
-	for _, e := range t {
-		if e.Kind == interleave.Sync && strings.HasPrefix(e.Label, "locks ") && !strings.HasPrefix(e.Cell, "foo.") {
-			seen[e.Cell] = true
-		}
-	}
-	return len(seen)
 }
 
 // unguarded returns the methods, of IncRef and DecRef, in which one call can

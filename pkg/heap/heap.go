@@ -5,13 +5,15 @@
 //
 // Free and Use are scheduling points under package interleave, recorded in
 // the trace as "frees foo" and "uses foo", so a controlled run shows exactly
-// when an object's memory went away.
+// when an object's memory went away. To the scheduler's partial-order
+// reduction, a Use reads the block and a Free writes it: two Uses of one
+// block commute, a Use and a Free do not.
 package heap
 
 import (
 	"fmt"
 
-	"github.com/racekit/racekit/pkg/interleave"
+	"github.com/racekit/racekit/pkg/internal/schedhook"
 )
 
 // Block is the memory of one object.
@@ -33,9 +35,19 @@ func Alloc(name string) *Block {
 // Name returns the name the block was allocated for.
 func (b *Block) Name() string { return b.name }
 
+// point pauses a goroutine of a controlled run before it uses (write:
+// false) or frees the block, and records label.
+func (b *Block) point(write bool, label string) {
+	if g := schedhook.Goroutine(); g != nil {
+		op := schedhook.Op{Obj: b, Kind: "block", Write: write}
+		g.Point(op)
+		g.Mark(op, label)
+	}
+}
+
 // Use touches the block's memory. It panics if the block was already freed.
 func (b *Block) Use() {
-	interleave.Point("uses " + b.name)
+	b.point(false, "uses "+b.name)
 	if b.frees > 0 {
 		panic(fmt.Sprintf("heap: %s used after it was freed", b.name))
 	}
@@ -43,14 +55,16 @@ func (b *Block) Use() {
 
 // Free releases the block. It panics if the block was already freed.
 func (b *Block) Free() {
-	interleave.Point("frees " + b.name)
+	b.point(true, "frees "+b.name)
 	b.frees++
 	if b.frees > 1 {
 		panic(fmt.Sprintf("heap: %s freed twice (double free)", b.name))
 	}
 }
 
-// Freed reports whether Free has been called.
+// Freed reports whether Free has been called. Freed and Frees are not
+// scheduling points: call them where the Free is ordered before them (under
+// the lock that guards it, or once every goroutine has finished).
 func (b *Block) Freed() bool { return b.frees > 0 }
 
 // Frees returns how many times Free has been called.

@@ -1,6 +1,10 @@
 package interleave
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
 
 // Race is two accesses of one cell by two goroutines, at least one of them
 // a write, that no operation of the kit's sync orders: a data race, which
@@ -8,6 +12,10 @@ import "fmt"
 // first. First is the earlier of the two in the trace.
 type Race struct {
 	First, Second Event
+	// FirstLocks and SecondLocks are the locks of the kit's sync (their
+	// names in the trace) that each access's goroutine held at the time:
+	// an empty one is an access made without a lock.
+	FirstLocks, SecondLocks []string
 }
 
 // String says who touched which cell, how, and where:
@@ -51,8 +59,10 @@ func (t Trace) Races() []Race {
 	}
 	type access struct {
 		e     Event
-		epoch int // the goroutine's own count at the access
+		epoch int      // the goroutine's own count at the access
+		locks []string // the locks its goroutine held
 	}
+	held := map[string][]string{} // goroutine -> the locks it holds, in order taken
 	clocks := map[string]clock{}  // goroutine -> what it has seen
 	objects := map[string]clock{} // sync object -> what its operations have seen
 	cells := map[string][]access{}
@@ -73,13 +83,21 @@ func (t Trace) Races() []Race {
 			}
 			join(c, o)
 			join(o, c)
+			switch verb, _, _ := strings.Cut(e.Label, " "); verb {
+			case "locks", "write-locks", "read-locks":
+				held[e.G] = append(slices.Clone(held[e.G]), e.Cell)
+			case "unlocks", "write-unlocks", "read-unlocks":
+				if i := slices.Index(held[e.G], e.Cell); i >= 0 {
+					held[e.G] = slices.Delete(slices.Clone(held[e.G]), i, i+1)
+				}
+			}
 		case Read, Write:
 			for _, a := range cells[e.Cell] {
 				if a.e.G != e.G && (a.e.Kind == Write || e.Kind == Write) && a.epoch > c[a.e.G] {
-					out = append(out, Race{First: a.e, Second: e})
+					out = append(out, Race{First: a.e, Second: e, FirstLocks: a.locks, SecondLocks: held[e.G]})
 				}
 			}
-			cells[e.Cell] = append(cells[e.Cell], access{e, c[e.G]})
+			cells[e.Cell] = append(cells[e.Cell], access{e, c[e.G], held[e.G]})
 		}
 	}
 	return out

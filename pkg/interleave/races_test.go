@@ -48,6 +48,9 @@ var _ = Describe("Trace.Races", func() {
 		for _, schedule := range []string{"A*5 B*2", "B*2 A*5"} {
 			races := racesOf(schedule, (*guarded).unlockedRead)
 			Expect(races).To(HaveLen(1), "schedule %s: the read and the write are unordered whichever runs first", schedule)
+			locksOf := map[string][]string{races[0].First.G: races[0].FirstLocks, races[0].Second.G: races[0].SecondLocks}
+			Expect(locksOf["A"]).To(Equal([]string{"c.mu"}), "A wrote n holding c.mu")
+			Expect(locksOf["B"]).To(BeEmpty(), "B read n holding nothing")
 			Expect(races[0].String()).To(MatchRegexp(`^\w's (inc|unlockedRead) (read|wrote) n \(races_test\.go:\d+\) while \w's (inc|unlockedRead) (read|wrote) it \(races_test\.go:\d+\), and no lock ordered the two$`))
 		}
 	})

@@ -1,6 +1,7 @@
 package prematurefree
 
 import (
+	"embed"
 	"fmt"
 	"strings"
 	"sync"
@@ -15,8 +16,8 @@ import (
 	"github.com/racekit/racekit/pkg/interleave/interleavetest"
 )
 
-// The two seed scenarios, each replayed with the schedule that breaks the
-// starter code. A step is one goroutine running from one scheduling point to
+// The two traces the lesson retells, each replayed with the schedule that
+// breaks the starter code. A step is one goroutine running from one scheduling point to
 // the next (a read or write of foo.refcount, a Use, a free); a goroutine's
 // first step only starts it.
 const (
@@ -37,6 +38,12 @@ var _ = Describe("Object", Ordered, ContinueOnFailure, func() {
 		if CurrentSpecReport().Failed() {
 			controlledFailed = true
 		}
+	})
+
+	It("uses the kit's sync, which the scheduler sees", func() {
+		Expect(lessonCode).To(interleavetest.UseTheKitsSync(),
+			"premature free: the specs judge your fix by putting other goroutines between its steps, between an Unlock and the next Lock "+
+				"too; they can only do that with the kit's sync. Next: HINTS.md, hint 2.")
 	})
 
 	When("one goroutine uses it", func() {
@@ -105,10 +112,10 @@ var _ = Describe("Object", Ordered, ContinueOnFailure, func() {
 		})
 	})
 
-	When("goroutines take and drop references at the same time (the seed traces)", func() {
+	When("goroutines take and drop references at the same time (the two traces of the README)", func() {
 		It("never frees foo while A still holds it (the lost increment)", func() {
 			res, err := interleave.Replay(lostIncrementSchedule, lostIncrement())
-			Expect(err).NotTo(HaveOccurred(), "the seed schedule must parse")
+			Expect(err).NotTo(HaveOccurred(), "the trace's schedule must parse")
 			Expect(res).To(interleavetest.Pass(), why(res.Failure,
 				"A takes a new reference to foo while B drops its own. If A's increment is lost, "+
 					"the owner's DecRef frees foo while A still holds it."))
@@ -117,15 +124,26 @@ var _ = Describe("Object", Ordered, ContinueOnFailure, func() {
 
 		It("frees foo exactly once when its last two holders drop it together (the double free)", func() {
 			res, err := interleave.Replay(doubleFreeSchedule, doubleFree())
-			Expect(err).NotTo(HaveOccurred(), "the seed schedule must parse")
+			Expect(err).NotTo(HaveOccurred(), "the trace's schedule must parse")
 			Expect(res).To(interleavetest.Pass(), why(res.Failure,
 				"A and B hold the last two references and drop them together. Exactly one DecRef may see the "+
 					"count reach 0 and free foo; deciding that outside the critical section lets both see 0."))
 			notes(res)
 		})
 
+		It("frees foo exactly once when its last two holders drop it together, in every order", func() {
+			rep := interleave.Explore(doubleFree(), interleave.Options{MaxPreemptions: 10, DataRaces: true})
+			if rep.Passed() {
+				AddReportEntry("exploration", rep.Coverage())
+			}
+			Expect(rep).To(interleavetest.Pass(), why(rep.Failure,
+				"A and B hold the last two references and drop them together. Exactly one DecRef may see the "+
+					"count reach 0 and free foo, and only if the decrement and that decision are one critical section: "+
+					"a check made in a second critical section, or a peek made before the decrement, can be overtaken by the other DecRef."))
+		})
+
 		It("frees foo exactly once, after its last reference is dropped, in every interleaving explored", func() {
-			rep := interleave.Explore(twoHolders(), interleave.Options{MaxPreemptions: 10, MaxSchedules: 2000})
+			rep := interleave.Explore(twoHolders(), interleave.Options{MaxPreemptions: 10, MaxSchedules: 2000, DataRaces: true})
 			if rep.Passed() {
 				AddReportEntry("exploration", rep.Coverage())
 			}
@@ -152,6 +170,11 @@ var _ = Describe("Object", Ordered, ContinueOnFailure, func() {
 						for range rounds {
 							foo.IncRef()
 							foo.Use()
+							// The doc allows RefCount while others update: it
+							// must see at least this goroutine's two references.
+							if n := foo.RefCount(); n < 2 {
+								Fail(fmt.Sprintf("premature free: RefCount returned %d while this goroutine held two references: a count went missing. Next: HINTS.md, hint 2.", n))
+							}
 							foo.DecRef()
 						}
 						foo.Use()
@@ -172,7 +195,7 @@ var _ = Describe("Object", Ordered, ContinueOnFailure, func() {
 	})
 })
 
-// lostIncrement is the seed's lost update with real memory behind it: foo is
+// lostIncrement is lesson 01's lost update with real memory behind it: foo is
 // held by its owner O and by B (refcount 2). A, given foo by its owner, takes
 // a reference of its own while B drops B's; then the owner drops its
 // reference, and A uses foo. (Use between A's calls also keeps A from
@@ -183,6 +206,7 @@ func lostIncrement() interleave.Scenario {
 		Setup: func(r *interleave.Run) {
 			foo := NewObject("foo")
 			handOver(foo) // B's reference
+			r.Name(foo, "foo")
 			r.Go("A", func() {
 				foo.IncRef()
 				foo.Use()
@@ -203,6 +227,7 @@ func doubleFree() interleave.Scenario {
 		Setup: func(r *interleave.Run) {
 			foo := NewObject("foo")
 			handOver(foo) // B's reference; A is the owner
+			r.Name(foo, "foo")
 			r.Go("A", func() { foo.DecRef() })
 			r.Go("B", func() { foo.DecRef() })
 			r.Finally(func() error { return allDropped(foo) })
@@ -211,22 +236,19 @@ func doubleFree() interleave.Scenario {
 }
 
 // twoHolders is small enough to explore: every step any goroutine takes is
-// legal in every order (nobody takes a reference or uses foo without holding
-// one), so any failure is the Object's fault.
-//
-// A uses foo between any two calls: Use is a scheduling point outside any
-// lock, so a goroutine that has just unlocked foo pauses before it can lock
-// it again. Otherwise a woken goroutine and the one that woke it would race
-// for the lock within one step, and the run would not repeat itself.
+// legal in every order (nobody takes a reference, uses foo or reads its
+// count without holding one), so any failure is the Object's fault.
 func twoHolders() interleave.Scenario {
 	return interleave.Scenario{
-		Name: "two holders: A and B hold the only two references to foo; A takes a second one, uses foo, drops it, uses foo and drops its own; B uses foo and drops its own",
+		Name: "two holders: A and B hold the only two references to foo; A takes a second one, uses foo, reads the count, drops it, uses foo and drops its own; B uses foo and drops its own",
 		Setup: func(r *interleave.Run) {
 			foo := NewObject("foo")
 			handOver(foo) // B's reference; A is the owner
+			r.Name(foo, "foo")
 			r.Go("A", func() {
 				foo.IncRef()
 				foo.Use()
+				foo.RefCount()
 				foo.DecRef()
 				foo.Use()
 				foo.DecRef()
@@ -285,7 +307,7 @@ func returns(call string, f func()) error {
 	}) {
 		hung.Store(true)
 		return fmt.Errorf("%s did not return within %v: it probably waits for a lock that some path through IncRef or DecRef "+
-			"left locked (defer o.mu.Unlock() unlocks on every path), or that the same goroutine already holds (sync.Mutex is not reentrant)",
+			"left locked (defer o.mu.Unlock() unlocks on every path), or that the same goroutine already holds (a Mutex is not reentrant)",
 			call, interleavetest.HangBound)
 	}
 	if p != nil {
@@ -301,10 +323,15 @@ func alone(what string, body func()) *interleave.Result {
 	res, err := interleave.Replay("", interleave.Scenario{
 		Name:  what,
 		Setup: func(r *interleave.Run) { r.Go("T", body) },
-	})
+	}, interleave.Options{DataRaces: true})
 	Expect(err).NotTo(HaveOccurred(), "the empty schedule must parse")
 	return res
 }
+
+// lessonCode is the package's files as compiled into this test binary.
+//
+//go:embed *.go
+var lessonCode embed.FS
 
 // notes tells, on a passing replay, where the fixed code made the seed's
 // schedule impossible.
@@ -328,7 +355,14 @@ func why(f *interleave.Failure, story string) string {
 		return ""
 	}
 	var what string
+	copies := interleavetest.LocksOtherThan(f.Trace, "foo.")
 	switch {
+	case len(copies) > 1:
+		what = fmt.Sprintf("the calls locked %d different mutexes, none of them foo's own: a method with a value receiver "+
+			"(func (o Object)) locks a copy of the mutex, and a mutex declared inside a method is new on every call; either way "+
+			"the lock keeps nobody out. Use pointer receivers and one mutex field in Object", len(copies))
+	case f.Kind == interleave.DataRace:
+		what = raceStory(f.Trace)
 	case strings.Contains(f.Message, "used after it was freed"):
 		what = "use after free: foo's memory went away while a goroutine still held a reference, and that goroutine then used it"
 	case strings.Contains(f.Message, "freed twice"):
@@ -343,6 +377,39 @@ func why(f *interleave.Failure, story string) string {
 		what = "the run did not finish normally (see below)"
 	}
 	return fmt.Sprintf("premature free: %s\nThis run: %s.\nNext: HINTS.md, hint 1.", story, what)
+}
+
+// raceStory says, for a run that failed with a data race, which access was
+// made without the lock and what that breaks.
+func raceStory(t interleave.Trace) string {
+	races := t.Races()
+	if len(races) == 0 {
+		return "a data race (see below)"
+	}
+	r := races[0]
+	bare, other := r.Second, r.First
+	if len(r.SecondLocks) > 0 {
+		bare, other = r.First, r.Second // the second access was locked: the first was not
+	}
+	unlockedBefore := false
+	for _, e := range t {
+		if e.G == bare.G && e.Step < bare.Step && e.Kind == interleave.Sync && strings.HasPrefix(e.Label, "unlocks ") {
+			unlockedBefore = true
+		}
+	}
+	fn, otherFn := bare.At.ShortFunc(), other.At.ShortFunc()
+	switch {
+	case fn == "DecRef" && bare.Kind == interleave.Read && unlockedBefore:
+		return fmt.Sprintf("check-then-act: %s's DecRef read the count after its critical section, to decide whether to free, "+
+			"while %s's %s wrote it: nothing orders the two (a data race), and two DecRefs deciding that way can both see 0 and both "+
+			"free foo (a double free). Decide from the value computed inside the critical section", bare.G, other.G, otherFn)
+	case fn == "RefCount":
+		return fmt.Sprintf("a data race: %s's RefCount read the count without the lock while %s's %s wrote it. The Object's doc "+
+			"lets RefCount run while others update the count, so it must take the lock too", bare.G, other.G, otherFn)
+	}
+	return fmt.Sprintf("a data race: %s's %s touched the count without the lock while %s's %s touched it too, so an update "+
+		"can be lost and foo freed while in use, or never. IncRef and DecRef must each hold the object's lock across their "+
+		"read-modify-write, as in lesson 01", bare.G, fn, other.G, otherFn)
 }
 
 // seen is what RefCount and Freed returned at one moment.

@@ -120,3 +120,17 @@ var _ = Describe("UseTheKitsSync", func() {
 		Expect(err).To(MatchError(ContainSubstring("cannot read the lesson's code")))
 	})
 })
+
+var _ = Describe("LocksOtherThan", func() {
+	It("lists the locks taken whose names lack the prefix, once each, in order", func() {
+		lock := func(g, name string) interleave.Event {
+			return interleave.Event{G: g, Kind: interleave.Sync, Cell: name, Label: "locks " + name}
+		}
+		t := interleave.Trace{
+			lock("A", "mutex #2"), lock("B", "foo.mu"), lock("A", "mutex #1"), lock("B", "mutex #2"),
+			{G: "A", Kind: interleave.Sync, Cell: "mutex #3", Label: "unlocks mutex #3"},
+		}
+		Expect(interleavetest.LocksOtherThan(t, "foo.")).To(Equal([]string{"mutex #2", "mutex #1"}),
+			"foo.mu is foo's own, and an unlock is not a lock taken")
+	})
+})
