@@ -7,7 +7,8 @@ import (
 
 // List stands in for a Python list shared between threads. Like every object
 // in an interpreter without a global lock, it carries a lock of its own, and
-// its item count is read and written only while that lock is held.
+// its item count is read and written only while that lock is held. The lock
+// is the kit's sync.Mutex, so the specs' scheduler sees every Lock and Unlock.
 //
 // Create lists with NewList. A List must not be copied after first use.
 type List struct {
@@ -51,6 +52,11 @@ func (l *List) Len() int {
 //
 // With one order both goroutines ask for bar's lock first; one gets it, the
 // other waits holding nothing, and nobody can wait in a cycle.
+//
+// Holding one lock at a time (lock src, take the item, unlock; lock dst, add
+// it, unlock) cannot deadlock either, but it splits the move in two: between
+// the two critical sections the item is in neither list, and a Len of each
+// list can see it there. Move holds both locks until the item is in dst.
 func Move(src, dst *List) bool {
 	if src == dst {
 		// One list, one lock: locking it twice would wait for ourselves.

@@ -7,7 +7,8 @@ import (
 
 // List stands in for a Python list shared between threads. Like every object
 // in an interpreter without a global lock, it carries a lock of its own, and
-// its item count is read and written only while that lock is held.
+// its item count is read and written only while that lock is held. The lock
+// is the kit's sync.Mutex, so the specs' scheduler sees every Lock and Unlock.
 //
 // Create lists with NewList. A List must not be copied after first use.
 type List struct {
