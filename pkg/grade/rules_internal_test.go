@@ -24,14 +24,14 @@ var _ = ginkgo.Describe("the rules for exercise files", func() {
 		func(src string) {
 			Expect(check(src)).To(BeEmpty(), "a learner's honest fix must not be turned away:\n%s", src)
 		},
-		ginkgo.Entry("sync, sync/atomic, fmt and time", "package p\nimport (\n\"fmt\"\n\"sync\"\n\"sync/atomic\"\n\"time\"\n)\nvar _ sync.Mutex\nvar _ atomic.Int64\nvar _ = fmt.Sprint(time.Second)\n"),
+		ginkgo.Entry("the kit's sync and sync/atomic, fmt and time", "package p\nimport (\n\"fmt\"\n\"time\"\n\"github.com/racekit/racekit/pkg/sync\"\n\"github.com/racekit/racekit/pkg/sync/atomic\"\n)\nvar _ sync.Mutex\nvar _ atomic.Int64\nvar _ = fmt.Sprint(time.Second)\n"),
 		ginkgo.Entry("the kit's interleave, heap, vm and gil", "package p\nimport (\n_ \"github.com/racekit/racekit/pkg/interleave\"\n_ \"github.com/racekit/racekit/pkg/heap\"\n_ \"github.com/racekit/racekit/pkg/vm\"\n_ \"github.com/racekit/racekit/pkg/gil\"\n)\n"),
 		ginkgo.Entry("printing to os.Stderr to debug, and reading the environment", "package p\nimport (\n\"fmt\"\n\"os\"\n)\nfunc f() { fmt.Fprintln(os.Stderr, os.Getenv(\"DEBUG\")) }\n"),
 		ginkgo.Entry("runtime.Gosched and runtime.NumGoroutine", "package p\nimport \"runtime\"\nfunc f() int { runtime.Gosched(); return runtime.NumGoroutine() }\n"),
 		ginkgo.Entry("a //go:build line", "//go:build race\n\npackage p\n"),
 		ginkgo.Entry("a file that does not parse (the compiler says why)", "package p\nfunc {\n"),
 		ginkgo.Entry("a local variable named like an import", "package p\nimport \"github.com/racekit/racekit/pkg/vm\"\ntype T struct{ n int }\nfunc f(t *vm.Thread) { vm := &T{}; vm.n++; _ = t }\n"),
-		ginkgo.Entry("a field of a local value set", "package p\nimport \"sync\"\ntype T struct{ mu sync.Mutex; n int }\nfunc (t *T) f() { t.mu.Lock(); t.n = 1; p := &t.mu; p.Unlock() }\n"),
+		ginkgo.Entry("a field of a local value set", "package p\nimport \"github.com/racekit/racekit/pkg/sync\"\ntype T struct{ mu sync.Mutex; n int }\nfunc (t *T) f() { t.mu.Lock(); t.n = 1; p := &t.mu; p.Unlock() }\n"),
 		ginkgo.Entry("math/rand/v2, by its name rand", "package p\nimport \"math/rand/v2\"\nvar _ = rand.IntN(3)\n"),
 		ginkgo.Entry("a //go:generate line", "package p\n//go:generate stringer -type=T\ntype T int\n"),
 	)
@@ -41,6 +41,10 @@ var _ = ginkgo.Describe("the rules for exercise files", func() {
 			Expect(check(src)).To(ContainSubstring(want), "this code must be turned away:\n%s", src)
 		},
 		ginkgo.Entry("os.Exit", "package p\nimport \"os\"\nfunc init() { os.Exit(0) }\n", "code.go:3: os.Exit"),
+		ginkgo.Entry("the standard library's sync, which the scheduler cannot see", "package p\nimport \"sync\"\nvar _ sync.Mutex\n",
+			"code.go:2: imports sync: import \"github.com/racekit/racekit/pkg/sync\" instead: the scheduler that judges a lesson sees every Lock"),
+		ginkgo.Entry("the standard library's sync/atomic", "package p\nimport \"sync/atomic\"\nvar _ atomic.Int64\n",
+			"code.go:2: imports sync/atomic: import \"github.com/racekit/racekit/pkg/sync/atomic\" instead"),
 		ginkgo.Entry("os.Args, under another name", "package p\nimport sys \"os\"\nvar _ = sys.Args\n", "code.go:3: sys.Args"),
 		ginkgo.Entry("os imported with a dot", "package p\nimport . \"os\"\nvar _ = Args\n", "code.go:2: imports os with a dot"),
 		ginkgo.Entry("unsafe", "package p\nimport _ \"unsafe\"\n", "code.go:2: imports unsafe"),

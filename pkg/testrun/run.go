@@ -26,6 +26,10 @@ type Options struct {
 	Report  string   // where Ginkgo writes its JSON report, read back into Result.Report; "" for none
 	Env     []string // added to the environment
 	Args    []string // more arguments for the binary
+	// Pin runs the binary pinned to the machine's first CPU (with taskset
+	// -c 0, from util-linux), as on a one-CPU machine: the Go runtime then
+	// sets GOMAXPROCS to 1 unless Env sets it.
+	Pin bool
 }
 
 // Grace is how long after Options.Timeout a test binary gets, first to
@@ -70,7 +74,15 @@ func Run(ctx context.Context, bin string, o Options) (Result, error) {
 		ctx, cancel = context.WithTimeout(ctx, o.Timeout+2*Grace)
 		defer cancel()
 	}
-	cmd := exec.CommandContext(ctx, bin, append(args, o.Args...)...)
+	name, args := bin, append(args, o.Args...)
+	if o.Pin {
+		taskset, err := exec.LookPath("taskset")
+		if err != nil {
+			return Result{ExitCode: -1}, fmt.Errorf("testrun: running pinned to one CPU needs taskset (util-linux): %w", err)
+		}
+		name, args = taskset, append([]string{"-c", "0", bin}, args...)
+	}
+	cmd := exec.CommandContext(ctx, name, args...)
 	cmd.Dir = o.Dir
 	// The race runtime sleeps a second at exit by default, to let other
 	// goroutines' reports come out; a test binary reports before exiting.

@@ -93,9 +93,10 @@ func sameLessons(dir string, dirsOnly bool) error {
 }
 
 // RunsEach is how many times the repeated checks run a starter or a
-// solution at each GOMAXPROCS by default: a spec that fails or passes by
-// luck shows up here.
-const RunsEach = 10
+// solution at each GOMAXPROCS, and pinned to one CPU, by default: a spec
+// that fails or passes by luck shows up here. (The verdicts come from the
+// controlled scheduler, not from luck; the repeats are the check of that.)
+const RunsEach = 5
 
 // MaxProcs are the GOMAXPROCS values the repeated checks run at by
 // default: the ones the course's rules for lesson specs name.
@@ -128,8 +129,11 @@ type Lesson struct {
 	// GOMAXPROCS; zero means RunsEach.
 	Runs int
 	// MaxProcs are the GOMAXPROCS values of the repeated checks; nil means
-	// the package's MaxProcs.
+	// the package's MaxProcs. The repeated checks also run the binary
+	// pinned to one CPU (testrun.Options.Pin), unless NoPin is set.
 	MaxProcs []int
+	// NoPin leaves out the repeated checks' runs pinned to one CPU.
+	NoPin bool
 	// Timeout is how long one run may take; zero means RunTimeout.
 	Timeout time.Duration
 
@@ -288,7 +292,13 @@ func (v *Lesson) bin(b binary) (string, error) {
 // Checks lists the lesson's checks in the order they should run, the
 // files' checks first.
 func (v *Lesson) Checks() []Check {
-	repeated := fmt.Sprintf("%d runs out of %d at GOMAXPROCS %s", v.runs()*len(v.maxProcs()), v.runs()*len(v.maxProcs()), andList(v.maxProcs()))
+	configs := len(v.maxProcs())
+	where := "at GOMAXPROCS " + andList(v.maxProcs())
+	if !v.NoPin {
+		configs++
+		where += " and pinned to one CPU"
+	}
+	repeated := fmt.Sprintf("%d runs out of %d %s", v.runs()*configs, v.runs()*configs, where)
 	checks := []Check{
 		{Name: "has a README.md and a HINTS.md", Why: "the README teaches the lesson and HINTS.md helps a learner who is stuck",
 			Run: func(context.Context) error { return v.Docs() }},
@@ -415,7 +425,7 @@ func (v *Lesson) StarterFails(ctx context.Context) error {
 		return err
 	}
 	dir := v.Lesson.LessonDir(v.Root)
-	r, err := v.run(ctx, bin, dir)
+	r, err := v.run(ctx, bin, dir, -1)
 	if err != nil {
 		return err
 	}
@@ -462,7 +472,7 @@ func (v *Lesson) Fixture(ctx context.Context, i int) error {
 	if err != nil {
 		return fmt.Errorf("verify: the fixture %s must compile (it fails or passes its specs, never its build): %w", f.Name, err)
 	}
-	r, err := v.run(ctx, bin, v.Lesson.LessonDir(v.Root))
+	r, err := v.run(ctx, bin, v.Lesson.LessonDir(v.Root), -1)
 	if err != nil {
 		return err
 	}
@@ -479,9 +489,15 @@ type outcome struct {
 }
 
 // run runs a binary in dir (so traces name files relative to the lesson)
-// with the extra environment env. An error means it could not run at all.
-func (v *Lesson) run(ctx context.Context, bin, dir string, env ...string) (outcome, error) {
-	r, err := testrun.Run(ctx, bin, testrun.Options{Dir: dir, Timeout: v.timeout(), Env: env})
+// at GOMAXPROCS procs, or pinned to one CPU when procs is 0, or as the
+// machine has it when procs is negative. An error means it could not run
+// at all.
+func (v *Lesson) run(ctx context.Context, bin, dir string, procs int) (outcome, error) {
+	o := testrun.Options{Dir: dir, Timeout: v.timeout(), Pin: procs == 0}
+	if procs > 0 {
+		o.Env = []string{"GOMAXPROCS=" + strconv.Itoa(procs)}
+	}
+	r, err := testrun.Run(ctx, bin, o)
 	if err != nil {
 		return outcome{}, fmt.Errorf("verify: %w", err)
 	}
@@ -507,13 +523,17 @@ func (v *Lesson) everyRun(ctx context.Context, b binary, want string, judge func
 		dir = v.Lesson.SolutionDir(v.Root)
 	}
 	type job struct {
-		procs int
+		procs int   // GOMAXPROCS; 0: pinned to one CPU
 		res   error // what judge said, or why the run could not happen
 	}
 	var jobs []job
-	for _, procs := range v.maxProcs() {
+	procs := v.maxProcs()
+	if !v.NoPin {
+		procs = append(slices.Clone(procs), 0)
+	}
+	for _, p := range procs {
 		for range v.runs() {
-			jobs = append(jobs, job{procs: procs})
+			jobs = append(jobs, job{procs: p})
 		}
 	}
 	slots := make(chan struct{}, parallel)
@@ -522,7 +542,7 @@ func (v *Lesson) everyRun(ctx context.Context, b binary, want string, judge func
 		slots <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-slots }()
-			r, err := v.run(ctx, bin, dir, "GOMAXPROCS="+strconv.Itoa(jobs[i].procs))
+			r, err := v.run(ctx, bin, dir, jobs[i].procs)
 			if err == nil {
 				err = judge(r)
 			}
@@ -545,8 +565,12 @@ func (v *Lesson) everyRun(ctx context.Context, b binary, want string, judge func
 	if bad == 0 {
 		return nil
 	}
-	return fmt.Errorf("verify: %s: %s should %s every run, but %d of %d runs did not; the first, run %d at GOMAXPROCS=%d: %w",
-		v.Lesson.Dir(), b, want, bad, len(jobs), first+1, jobs[first].procs, jobs[first].res)
+	how := "pinned to one CPU"
+	if p := jobs[first].procs; p > 0 {
+		how = "at GOMAXPROCS=" + strconv.Itoa(p)
+	}
+	return fmt.Errorf("verify: %s: %s should %s every run, but %d of %d runs did not; the first, run %d %s: %w",
+		v.Lesson.Dir(), b, want, bad, len(jobs), first+1, how, jobs[first].res)
 }
 
 // raceWords is "with -race" or "without -race".

@@ -79,8 +79,8 @@ var _ = Describe("the checks", func() {
 				names = append(names, c.Name)
 			}
 			Expect(names).To(ContainElements(
-				"fails on the starter 3 runs out of 3 at GOMAXPROCS 1, 2 and 8, with -race",
-				"passes on the solution 3 runs out of 3 at GOMAXPROCS 1, 2 and 8, without -race"),
+				"fails on the starter 4 runs out of 4 at GOMAXPROCS 1, 2 and 8 and pinned to one CPU, with -race",
+				"passes on the solution 4 runs out of 4 at GOMAXPROCS 1, 2 and 8 and pinned to one CPU, without -race"),
 				"racekit verify --runs and the kit's tests name the same checks")
 		})
 

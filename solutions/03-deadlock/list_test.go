@@ -1,6 +1,7 @@
 package deadlock
 
 import (
+	"embed"
 	"errors"
 	"fmt"
 	"strings"
@@ -16,12 +17,17 @@ import (
 	"github.com/racekit/racekit/pkg/interleave/interleavetest"
 )
 
+// lessonCode is the package's files as compiled into this test binary.
+//
+//go:embed *.go
+var lessonCode embed.FS
+
 // The specs are Ordered: once a controlled spec has failed, the free-running
 // hammer at the end is skipped, because code that can deadlock under the
 // scheduler would hang there for real.
 var _ = Describe("Lists that each have their own lock", Ordered, func() {
 	It("uses the kit's sync, which the scheduler sees", func() {
-		Expect(".").To(interleavetest.UseTheKitsSync(),
+		Expect(lessonCode).To(interleavetest.UseTheKitsSync(),
 			"the specs look for the AB-BA deadlock by stopping a goroutine at each Lock and Unlock and letting another one run; "+
 				"they can only do that with the kit's sync. Change the import line of list.go and keep writing sync.Mutex. Next: HINTS.md, hint 1.")
 		// The same, seen in what the code does: with the standard library's

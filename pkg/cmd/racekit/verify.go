@@ -14,7 +14,7 @@ import (
 // the very list pkg/verify's tests run, one line per check.
 func runVerify(ctx context.Context, e *env, args []string) error {
 	fs := e.flags("verify")
-	runs := fs.Int("runs", verify.RunsEach, "how many times each starter and solution runs at each GOMAXPROCS, with and without -race (1 for a quick pass; more to catch a spec that fails or passes by luck)")
+	runs := fs.Int("runs", verify.RunsEach, "how many times each starter and solution runs at each GOMAXPROCS and pinned to one CPU, with and without -race (1 for a quick pass; more to catch a spec that fails or passes by luck)")
 	names, err := e.parseInterspersed(fs, args)
 	if err != nil {
 		return err

@@ -42,7 +42,7 @@ var _ = Describe("racekit verify", func() {
 			for name, line := range lines {
 				Expect(line).To(HavePrefix("  ✓ "), "racekit verify prints a ✓ line for the check %q, named as the kit's tests name it", name)
 			}
-			Expect(out).To(ContainSubstring("fails on the starter 3 runs out of 3 at GOMAXPROCS 1, 2 and 8, with -race"), "--runs sets how many runs at each GOMAXPROCS")
+			Expect(out).To(ContainSubstring("fails on the starter 4 runs out of 4 at GOMAXPROCS 1, 2 and 8 and pinned to one CPU, with -race"), "--runs sets how many runs at each GOMAXPROCS and pinned")
 			Expect(out).To(MatchRegexp(`(?m)^✓ all %d checks passed in \d+\.\d s$`, len(lines)), "a total line ends the output")
 			Expect(out).NotTo(ContainSubstring("has every lesson of the catalogue"), "the kit-wide checks run only when no lesson is named")
 		})
@@ -71,9 +71,9 @@ var _ = Describe("racekit verify", func() {
 					Expect(line).To(HavePrefix("  ✓ "), "the check %q has nothing to do with the solution and still passes", name)
 				}
 			}
-			Expect(out).To(MatchRegexp(`✗ passes on the solution 3 runs out of 3 at GOMAXPROCS 1, 2 and 8, with -race\n      verify: 01-lost-update: the solution \(with -race\) should pass every run, but 3 of 3 runs did not; the first, run 1 at GOMAXPROCS=1: exit status 1`),
+			Expect(out).To(MatchRegexp(`✗ passes on the solution 4 runs out of 4 at GOMAXPROCS 1, 2 and 8 and pinned to one CPU, with -race\n      verify: 01-lost-update: the solution \(with -race\) should pass every run, but 4 of 4 runs did not; the first, run 1 at GOMAXPROCS=1: exit status 1`),
 				"under the ✗ the error says what went wrong, indented")
-			Expect(out).To(MatchRegexp(`(?m)^✗ 2 of \d+ checks failed in \d+\.\d s; \d+ passed, these failed:\n  ✗ 01-lost-update passes on the solution 3 runs out of 3 at GOMAXPROCS 1, 2 and 8, with -race\n  ✗ 01-lost-update passes on the solution 3 runs out of 3 at GOMAXPROCS 1, 2 and 8, without -race\n$`),
+			Expect(out).To(MatchRegexp(`(?m)^✗ 2 of \d+ checks failed in \d+\.\d s; \d+ passed, these failed:\n  ✗ 01-lost-update passes on the solution 4 runs out of 4 at GOMAXPROCS 1, 2 and 8 and pinned to one CPU, with -race\n  ✗ 01-lost-update passes on the solution 4 runs out of 4 at GOMAXPROCS 1, 2 and 8 and pinned to one CPU, without -race\n$`),
 				"the total line counts the failures and names them again, since their errors may have scrolled away")
 		})
 	})
