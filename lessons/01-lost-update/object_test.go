@@ -157,7 +157,7 @@ var lessonCode embed.FS
 // writes it back.
 const fooSchedule = "A*3 B*3 A B A B"
 
-// fooTrace is the scenario of the seed's foo trace: foo starts with its
+// fooTrace is the foo trace of the course's source material: foo starts with its
 // owner's reference, and A and B each take a reference and drop it again.
 func fooTrace() interleave.Scenario {
 	return interleave.Scenario{

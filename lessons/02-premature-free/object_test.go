@@ -333,7 +333,7 @@ func alone(what string, body func()) *interleave.Result {
 //go:embed *.go
 var lessonCode embed.FS
 
-// notes tells, on a passing replay, where the fixed code made the seed's
+// notes tells, on a passing replay, where the fixed code made the trace's
 // schedule impossible.
 func notes(res *interleave.Result) {
 	fmt.Fprintln(GinkgoWriter, res.Scenario)

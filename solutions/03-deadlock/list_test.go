@@ -284,7 +284,7 @@ const livelock = "livelock: a Move kept letting go of its lock and trying again,
 // foo's lock; A reads foo's count and asks for bar's lock.
 const abbaSchedule = "A B A B*2 A"
 
-// abbaDeadlock is the seeds' scenario: with a lock per object, two threads
+// abbaDeadlock is the source material's scenario: with a lock per object, two threads
 // that each need two objects can take them in opposite orders.
 func abbaDeadlock() interleave.Scenario {
 	return interleave.Scenario{
