@@ -219,3 +219,28 @@ var _ = Describe("a goroutine that sleeps", func() {
 		Expect(res.Failure.Message).To(MatchRegexp(`A has slept in time\.Sleep at reduce_test\.go:\d+ .* for longer than 100ms`))
 	})
 })
+
+var _ = Describe("a goroutine that waits with a timeout", func() {
+	It("wakes up when nothing else can run, instead of being called a deadlock", func() {
+		res, err := interleave.Replay("", interleave.Scenario{Name: "a timed receive", Setup: func(r *interleave.Run) {
+			never := make(chan int)
+			got := interleave.NewInt("got", 0)
+			r.Go("A", func() {
+				select {
+				case v := <-never:
+					got.Set(v)
+				case <-time.After(5 * time.Millisecond):
+					got.Set(-1)
+				}
+			})
+			r.Finally(func() error {
+				if got.Get() != -1 {
+					return fmt.Errorf("A did not time out")
+				}
+				return nil
+			})
+		}})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(res).To(interleavetest.Pass(), "the timer fires once nothing else can run")
+	})
+})

@@ -191,6 +191,9 @@ func execute(sc Scenario, opts Options, choose chooser) *Result {
 			}
 			continue
 		}
+		if len(en) == 0 && r.timedWake() {
+			continue // a goroutine in a select or receive with a timeout woke up
+		}
 		if len(en) == 0 {
 			return fail(Deadlock, "deadlock: every goroutine is blocked, and none can wake another\n  "+
 				strings.ReplaceAll(r.blockedReport(), "\n", "\n  "))

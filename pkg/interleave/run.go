@@ -487,6 +487,48 @@ func (r *Run) timeout(run []*goroutine, stacks map[uint64]gstack) error {
 	return &stuckError{msg: strings.Join(parts, "\n")}
 }
 
+// timedWait is how long a run whose goroutines all wait gives those
+// blocked in a channel operation or a select, which the goroutine dump
+// cannot tell from one with a timeout, to wake up by themselves before it
+// calls the run a deadlock.
+const timedWait = time.Second
+
+// timedWake is called when no goroutine can go on. When some goroutine is
+// blocked where a timer could wake it (a channel receive or a select, as
+// the goroutine dump shows), it lets real time pass, up to timedWait, and
+// reports whether one woke: as with time.Sleep, time passes only when
+// nothing else can run. It reports false at once when nothing could wake.
+func (r *Run) timedWake() bool {
+	r.mu.Lock()
+	want := map[uint64]bool{}
+	for _, g := range r.gs {
+		if g.state == blocked && (g.wait == "select" || g.wait == "chan receive") {
+			want[g.goid] = true
+		}
+	}
+	r.mu.Unlock()
+	if len(want) == 0 {
+		return false
+	}
+	deadline := time.Now().Add(timedWait)
+	for wait := 100 * time.Microsecond; time.Now().Before(deadline); wait = min(2*wait, 20*time.Millisecond) {
+		time.Sleep(wait)
+		for id, st := range dump(want) {
+			if !blockingStates[st.state] || st.inSelf {
+				r.mu.Lock()
+				for _, g := range r.gs {
+					if g.goid == id && g.state == blocked {
+						g.state = running
+					}
+				}
+				r.mu.Unlock()
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // runnable reads how many goroutines wait for a processor.
 var runnable = []metrics.Sample{{Name: "/sched/goroutines/runnable:goroutines"}}
 
