@@ -170,6 +170,10 @@ func (t *Thread) eval(b *bound, locals []*Object) (*Object, error) {
 			n := int(ins.argc)
 			args := stack[sp-n : sp]
 			r, err := b.builtins[ins.arg](t, args)
+			if msg := t.touched; msg != "" { // the builtin's panic was recovered (by fmt, say): raise it again
+				t.touched = ""
+				panic(msg)
+			}
 			if !t.holds {
 				t.AcquireGIL() // to drop the frame's references
 				t.ran += int64(in.interval - tick)

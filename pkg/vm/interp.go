@@ -1,9 +1,12 @@
 package vm
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"os"
+	"runtime"
+	"strconv"
 	"sync"
 
 	"github.com/racekit/racekit/pkg/interleave"
@@ -16,7 +19,13 @@ type Checks uint8
 const (
 	// CheckGIL panics when a thread touches an object without holding the
 	// interpreter lock: "vm: object foo touched by thread B without holding
-	// the GIL (thread A holds it)".
+	// the GIL (thread A holds it)". Every way a builtin can touch one is
+	// checked: through its thread (Value, Int, Device, NewObject), through
+	// the object's own methods (String, which fmt calls to format it,
+	// RefCount, Freed, Kind, Name) and through the interpreter's globals
+	// (Global, SetGlobal: "vm: global foo touched by ..."). A panic that a
+	// recover hid (fmt recovers String's) is raised again as the builtin
+	// returns.
 	CheckGIL Checks = 1 << iota
 	// CheckFreed panics when a thread touches an object that was freed
 	// ("vm: foo used after it was freed") or drops a reference the object
@@ -74,6 +83,10 @@ type Interpreter struct {
 	builtins map[string]Builtin
 	bound    map[*Func]*bound
 	threads  int // threads created so far
+	// running maps a goroutine's id to the thread whose Call runs on it,
+	// with CheckGIL only: Object's methods have no thread to check, and
+	// look theirs up here.
+	running map[uint64]*Thread
 
 	holder   *Thread // the thread the VM last saw take the lock; guarded by the GIL
 	freeInts *Object // freed int objects for reuse, linked by next; guarded by the GIL
@@ -106,6 +119,7 @@ func New(c Config) *Interpreter {
 		globals:  map[string]*global{},
 		builtins: map[string]Builtin{},
 		bound:    map[*Func]*bound{},
+		running:  map[uint64]*Thread{},
 	}
 	if in.name == "" {
 		in.name = "main"
@@ -172,6 +186,7 @@ func (in *Interpreter) Define(name string, fn Builtin) {
 // Call it before the interpreter's threads start, or while none runs. It
 // panics on a value of another type.
 func (in *Interpreter) SetGlobal(name string, v any) *Object {
+	in.guardGlobal(name)
 	o := in.object(v)
 	if o.immortal {
 		o = &Object{kind: o.kind, i: o.i, interp: in}
@@ -191,21 +206,83 @@ func (in *Interpreter) SetGlobal(name string, v any) *Object {
 		} else {
 			old.refs--
 		}
-		old.freed = old.RefCount() == 0
+		old.freed = old.refCount() == 0
 	}
 	g.obj = o
 	return o
 }
 
 // Global returns the object the global name is bound to, or nil. Like
-// SetGlobal, call it while no thread of the interpreter runs.
+// SetGlobal, call it while no thread of the interpreter runs, or from a
+// thread that holds the GIL (with CheckGIL, a thread that does not panics).
 func (in *Interpreter) Global(name string) *Object {
+	in.guardGlobal(name)
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	if g := in.globals[name]; g != nil {
 		return g.obj
 	}
 	return nil
+}
+
+// guardGlobal is the CheckGIL check of Global and SetGlobal: a thread whose
+// Call runs on the calling goroutine must hold the GIL.
+func (in *Interpreter) guardGlobal(name string) {
+	if in.checks&CheckGIL == 0 {
+		return
+	}
+	if t := in.threadOnThisGoroutine(); t != nil && !t.holds {
+		t.notHolding("global " + name)
+	}
+}
+
+// runsOn records, with CheckGIL, that t's Call runs on the calling
+// goroutine, and returns the function that forgets it when the call ends.
+func (in *Interpreter) runsOn(t *Thread) (done func()) {
+	g := goid()
+	in.mu.Lock()
+	outer := in.running[g] // a Call inside a builtin, on a thread of its own
+	in.running[g] = t
+	in.mu.Unlock()
+	return func() {
+		in.mu.Lock()
+		defer in.mu.Unlock()
+		if outer != nil {
+			in.running[g] = outer
+		} else {
+			delete(in.running, g)
+		}
+	}
+}
+
+// threadOnThisGoroutine returns the thread whose Call runs on the calling
+// goroutine, or nil; with CheckGIL only.
+func (in *Interpreter) threadOnThisGoroutine() *Thread {
+	in.mu.Lock()
+	none := len(in.running) == 0
+	in.mu.Unlock()
+	if none { // no thread runs: spare the stack read
+		return nil
+	}
+	g := goid()
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return in.running[g]
+}
+
+// goid returns the calling goroutine's id, read from the first line of its
+// stack ("goroutine 7 [running]:"): the only way for Object's methods to
+// know which thread calls them. It is slow, so only debug checks use it.
+func goid() uint64 {
+	var buf [64]byte
+	line := buf[:runtime.Stack(buf[:], false)]
+	line = bytes.TrimPrefix(line, []byte("goroutine "))
+	if i := bytes.IndexByte(line, ' '); i > 0 {
+		if id, err := strconv.ParseUint(string(line[:i]), 10, 64); err == nil {
+			return id
+		}
+	}
+	panic("vm: cannot read the goroutine id from " + strconv.Quote(string(buf[:])))
 }
 
 // checkValue returns an error for a Go value that cannot be an object.

@@ -2,7 +2,11 @@ package vm
 
 import (
 	"fmt"
+	"path/filepath"
+	"reflect"
+	"runtime"
 	"strconv"
+	"strings"
 
 	"github.com/racekit/racekit/pkg/interleave"
 )
@@ -64,17 +68,36 @@ type Object struct {
 	interp   *Interpreter    // the owner; read-only
 }
 
+// The methods of Object are the ways a builtin can touch an object other
+// than through its thread (Thread.Value, Int, Device). Like those, with
+// CheckGIL they panic when a thread of the object's interpreter calls them
+// without holding the GIL: "vm: object foo touched by thread B without
+// holding the GIL". Code that is not running a thread's Call (a spec after
+// its threads finished, a program between calls) is not checked.
+
 // Kind returns the type of the object's value.
-func (o *Object) Kind() Kind { return o.kind }
+func (o *Object) Kind() Kind {
+	o.guard()
+	return o.kind
+}
 
 // Name returns the name the object was created with, or "" for an unnamed
 // object.
-func (o *Object) Name() string { return o.name }
+func (o *Object) Name() string {
+	o.guard()
+	return o.name
+}
 
-// RefCount returns the object's reference count. It reads the count without
-// the interpreter lock: call it when no thread of the interpreter runs, as
-// specs do after their threads finished.
+// RefCount returns the object's reference count. Outside a thread it reads
+// the count without the interpreter lock: call it when no thread of the
+// interpreter runs, as specs do after their threads finished.
 func (o *Object) RefCount() int {
+	o.guard()
+	return o.refCount()
+}
+
+// refCount is RefCount without the check.
+func (o *Object) refCount() int {
 	if o.cell != nil {
 		return o.cell.Get()
 	}
@@ -83,15 +106,39 @@ func (o *Object) RefCount() int {
 
 // Freed reports whether the object's count reached zero and it was freed.
 // Like RefCount, call it when no thread of the interpreter runs.
-func (o *Object) Freed() bool { return o.freed }
+func (o *Object) Freed() bool {
+	o.guard()
+	return o.freed
+}
 
 // String describes the object for messages: its name if it has one, else
-// its type and value ("int 3").
+// its type and value ("int 3"). A builtin that formats an object (with %s
+// or %v) calls it, and so touches the object.
 func (o *Object) String() string {
+	o.guard()
+	return o.describe()
+}
+
+// describe is String without the check, for the VM's own messages, which
+// may be about a thread that does not hold the GIL.
+func (o *Object) describe() string {
 	if o.name != "" {
 		return o.name
 	}
 	return o.kind.String() + " " + o.repr()
+}
+
+// guard is the CheckGIL check of Object's methods, which have no thread to
+// check: it finds the thread whose Call runs on the calling goroutine, if
+// any, and panics if that thread does not hold the GIL.
+func (o *Object) guard() {
+	in := o.interp
+	if in == nil || in.checks&CheckGIL == 0 {
+		return
+	}
+	if t := in.threadOnThisGoroutine(); t != nil && !t.holds {
+		t.notHolding("object " + o.describe())
+	}
 }
 
 // repr is the value as print shows it.
@@ -195,7 +242,7 @@ func (t *Thread) decrefSlow(o *Object, in *instr) {
 	if n == 0 {
 		t.free(o, in)
 	} else if n < 0 && t.checks&CheckFreed != 0 {
-		panic(fmt.Sprintf("vm: %s freed twice: its reference count went below zero (%d)", o, n))
+		panic(fmt.Sprintf("vm: %s freed twice: its reference count went below zero (%d)", o.describe(), n))
 	}
 }
 
@@ -205,7 +252,7 @@ func (t *Thread) decrefSlow(o *Object, in *instr) {
 func (t *Thread) free(o *Object, in *instr) {
 	if o.freed { // two threads without the GIL both took the count to zero
 		if t.checks&CheckFreed != 0 {
-			panic(fmt.Sprintf("vm: %s freed twice: two threads each dropped its last reference", o))
+			panic(fmt.Sprintf("vm: %s freed twice: two threads each dropped its last reference", o.describe()))
 		}
 		return // pushing it on the free list twice would hand it out twice
 	}
@@ -228,19 +275,58 @@ func (t *Thread) touch(o *Object) { t.check(o, false) }
 func (t *Thread) check(o *Object, drop bool) {
 	in := t.interp
 	if t.checks&CheckGIL != 0 && in.holder != t {
-		if h := in.holder; h != nil {
-			panic(fmt.Sprintf("vm: object %s touched by thread %s without holding the GIL (thread %s holds it)", o, t.name, h.name))
-		}
-		panic(fmt.Sprintf("vm: object %s touched by thread %s without holding the GIL", o, t.name))
+		t.notHolding("object " + o.describe())
 	}
 	if t.checks&CheckFreed != 0 && o.freed {
 		if drop {
-			panic(fmt.Sprintf("vm: %s freed twice: a reference to it was dropped after it was freed", o))
+			panic(fmt.Sprintf("vm: %s freed twice: a reference to it was dropped after it was freed", o.describe()))
 		}
-		panic(fmt.Sprintf("vm: %s used after it was freed", o))
+		panic(fmt.Sprintf("vm: %s used after it was freed", o.describe()))
 	}
 	if o.interp != in {
-		panic(fmt.Sprintf("vm: object %s belongs to interpreter %s and cannot be used by thread %s of interpreter %s", o, o.interp.name, t.name, in.name))
+		panic(fmt.Sprintf("vm: object %s belongs to interpreter %s and cannot be used by thread %s of interpreter %s", o.describe(), o.interp.name, t.name, in.name))
+	}
+}
+
+// notHolding panics for a touch of what ("object foo", "global foo") by t,
+// which does not hold the GIL, naming the thread that does if there is one.
+// It also keeps the message until the builtin returns, in case a recover
+// hid the panic: fmt recovers a String method's panic and prints it into
+// the text it was making ("%!s(PANIC=String method: ...)").
+func (t *Thread) notHolding(what string) {
+	msg := fmt.Sprintf("vm: %s touched by thread %s without holding the GIL", what, t.name)
+	if h := t.interp.holder; h != nil && h != t {
+		msg = fmt.Sprintf("vm: %s touched by thread %s without holding the GIL (thread %s holds it)", what, t.name, h.name)
+	}
+	if t.touched == "" {
+		t.touched = msg
+		if site := touchSite(); site != "" {
+			t.touched += " at " + site + ", where a recover hid the panic (fmt recovers one from the String method of an object it formats)"
+		}
+	}
+	panic(msg)
+}
+
+// vmPath is this package's import path.
+var vmPath = reflect.TypeFor[Object]().PkgPath()
+
+// touchSite is the file:line of the innermost caller that is neither the
+// VM nor the standard library: the line of a builtin that touched an
+// object, for a panic raised again after the builtin returned.
+func touchSite() string {
+	pcs := make([]uintptr, 32)
+	frames := runtime.CallersFrames(pcs[:runtime.Callers(3, pcs)])
+	for {
+		fr, more := frames.Next()
+		slash := strings.LastIndex(fr.Function, "/")
+		pkg := fr.Function[:slash+1+max(strings.Index(fr.Function[slash+1:], "."), 0)] // "fmt", "github.com/x/y"
+		first, _, _ := strings.Cut(pkg, "/")
+		if strings.Contains(first, ".") && pkg != vmPath { // neither the standard library nor the VM
+			return filepath.Base(fr.File) + ":" + strconv.Itoa(fr.Line)
+		}
+		if !more {
+			return ""
+		}
 	}
 }
 

@@ -1,6 +1,8 @@
 package vm_test
 
 import (
+	"fmt"
+
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
@@ -290,6 +292,72 @@ end
 			Expect(func() {
 				_, _ = callOnce(interp, "func f()\n    LOAD_GLOBAL foo\n    CALL_BUILTIN sneak 1\n    RETURN_VALUE\nend\n", "f")
 			}).To(PanicWith("vm: object foo touched by thread A without holding the GIL"), "the check names the object and the thread")
+		})
+	})
+
+	Describe("with vm.CheckGIL, the object's own methods", func() {
+		// A builtin can touch an object without going through its thread:
+		// format it (fmt calls String), ask for its count, or look a global
+		// up. Those are touches too, as on a closed device's error path:
+		// fmt.Errorf("device %s was closed", args[0]) after the release.
+		const sneakText = "func f()\n    LOAD_GLOBAL foo\n    CALL_BUILTIN sneak 1\n    RETURN_VALUE\nend\n"
+		sneakWith := func(touch func(t *vm.Thread, arg *vm.Object)) {
+			interp.SetGlobal("foo", 1)
+			interp.Define("sneak", func(t *vm.Thread, args []*vm.Object) (*vm.Object, error) {
+				t.ReleaseGIL()
+				defer t.AcquireGIL()
+				touch(t, args[0])
+				return nil, nil
+			})
+		}
+
+		DescribeTable("panic when a builtin calls them after releasing the GIL",
+			func(touch func(t *vm.Thread, arg *vm.Object), want any) {
+				sneakWith(touch)
+				Expect(func() { _, _ = callOnce(interp, sneakText, "f") }).To(PanicWith(want),
+					"the check finds the thread running on the calling goroutine, and names it and what it touched")
+			},
+			Entry("String, which fmt calls to format an error message, recovering the panic: raised again as the builtin returns",
+				func(_ *vm.Thread, arg *vm.Object) { _ = fmt.Errorf("device %s was closed", arg) },
+				And(HavePrefix("vm: object foo touched by thread A without holding the GIL at refcount_test.go:"),
+					HaveSuffix(", where a recover hid the panic (fmt recovers one from the String method of an object it formats)"))),
+			Entry("RefCount", func(_ *vm.Thread, arg *vm.Object) { _ = arg.RefCount() },
+				"vm: object foo touched by thread A without holding the GIL"),
+			Entry("Freed", func(_ *vm.Thread, arg *vm.Object) { _ = arg.Freed() },
+				"vm: object foo touched by thread A without holding the GIL"),
+			Entry("Kind", func(_ *vm.Thread, arg *vm.Object) { _ = arg.Kind() },
+				"vm: object foo touched by thread A without holding the GIL"),
+			Entry("Name", func(_ *vm.Thread, arg *vm.Object) { _ = arg.Name() },
+				"vm: object foo touched by thread A without holding the GIL"),
+			Entry("the interpreter's Global", func(t *vm.Thread, _ *vm.Object) { _ = t.Interpreter().Global("foo") },
+				"vm: global foo touched by thread A without holding the GIL"),
+		)
+
+		It("let a builtin that holds the GIL, and code that runs no thread, call them", func() {
+			var seen string
+			foo := interp.SetGlobal("foo", 1)
+			interp.Define("sneak", func(t *vm.Thread, args []*vm.Object) (*vm.Object, error) {
+				seen = fmt.Sprintf("%s %d %v %s %s %v", args[0], args[0].RefCount(), args[0].Freed(), args[0].Kind(), args[0].Name(),
+					t.Interpreter().Global("foo") == args[0])
+				return nil, nil
+			})
+			Expect(callOnce(interp, sneakText, "f")).To(BeNil())
+			Expect(seen).To(Equal("foo 2 false int foo true"), "with the GIL held, every method answers")
+			Expect(foo.String()).To(Equal("foo"), "a spec reading an object after its threads finished is no thread")
+			Expect(foo).To(HaveRefCount(1))
+		})
+
+		It("check a thread of the object's interpreter only, not a goroutine that runs no thread", func() {
+			foo := interp.SetGlobal("foo", 1)
+			looked := make(chan int)
+			interp.Define("sneak", func(t *vm.Thread, args []*vm.Object) (*vm.Object, error) {
+				t.ReleaseGIL()
+				go func() { looked <- foo.RefCount() }() // not a thread: unchecked, as a spec's watcher is
+				n := <-looked
+				t.AcquireGIL()
+				return t.NewObject(n), nil
+			})
+			Expect(callOnce(interp, sneakText, "f")).To(Equal(2))
 		})
 	})
 

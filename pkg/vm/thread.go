@@ -20,6 +20,10 @@ type Thread struct {
 	checks Checks       // the interpreter's; read-only
 	holds  bool         // whether this thread holds the lock; used by its own goroutine only
 	ran    int64        // instructions run so far; used by its own goroutine only
+	// touched is the first touch of an object without the GIL that the
+	// debug checks caught since the running builtin was called, kept in
+	// case a recover hid its panic; used by its own goroutine only.
+	touched string
 
 	done   chan struct{} // closed when a Start finishes
 	result any           // written before done is closed
@@ -69,12 +73,18 @@ func (t *Thread) Call(p *Program, fn string, args ...any) (any, error) {
 		}
 		if o, ok := a.(*Object); ok && o.interp != t.interp {
 			return nil, fmt.Errorf("vm: argument %d of %s, object %s, belongs to interpreter %s; thread %s runs in interpreter %s, "+
-				"and objects cannot cross interpreters: pass a plain value (an int or a string) instead", i+1, f.name, o, o.interp.name, t.name, t.interp.name)
+				"and objects cannot cross interpreters: pass a plain value (an int or a string) instead", i+1, f.name, o.describe(), o.interp.name, t.name, t.interp.name)
 		}
 	}
 	b, err := t.interp.bind(p, f)
 	if err != nil {
 		return nil, err
+	}
+	if t.checks&CheckGIL != 0 {
+		// So that Object's methods and Global can tell which thread calls
+		// them, and check that it holds the GIL.
+		defer t.interp.runsOn(t)()
+		t.touched = "" // from a call that died of its panic
 	}
 	t.AcquireGIL()
 	returned := false
