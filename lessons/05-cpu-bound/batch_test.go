@@ -1,11 +1,14 @@
 package cpubound
 
 import (
+	"embed"
 	"errors"
 	"fmt"
 	"io"
 	"maps"
+	"regexp"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
@@ -22,11 +25,27 @@ import (
 	"github.com/racekit/racekit/pkg/vm"
 )
 
+// lessonCode is this package's files as they were compiled into the test
+// binary, for the first spec: under go test, the learner's own; under
+// racekit check and grade, which overlay the learner's files on the kit's
+// specs, those too.
+//
+//go:embed *.go
+var lessonCode embed.FS
+
 // The specs are Ordered: once a controlled spec has failed, the free-running
 // hammer and the experiment are skipped, because code that runs every job on
 // one interpreter, or gathers results unsafely, would only fail there again
 // with a less helpful message.
 var _ = Describe("A batch of CPU-bound jobs", Ordered, func() {
+	It("uses the kit's sync, which the scheduler sees", func() {
+		Expect(lessonCode).To(interleavetest.UseTheKitsSync(), "the specs judge a Batch by when each job hands "+
+			"over its result and when Results stops waiting (a WaitGroup's Done and Wait, a mutex's Lock and Unlock), "+
+			"and they see those only in the kit's sync, where each is a step of the schedule: with the standard "+
+			"library's, a job that calls Done before it hands its result over would pass or fail by luck. Next: "+
+			"HINTS.md, hint 2.")
+	})
+
 	When("one job runs alone", func() {
 		It("returns countdown's total, computed by a thread of an interpreter from newInterpreter", func() {
 			var o *outcome
@@ -51,16 +70,18 @@ var _ = Describe("A batch of CPU-bound jobs", Ordered, func() {
 		})
 
 		It("lets B run while A is in the middle of its countdown", func() {
-			// Step 1 runs A up to its first eval-breaker drop, in the middle of
-			// its countdown; step 2 lets B go. With an interpreter per job
-			// and nothing else between the jobs, B runs its first 20
-			// instructions there too.
+			// A runs alone up to its first eval-breaker drop, in the middle of
+			// its countdown (midCountdown finds how many steps that takes
+			// with this Batch); then B goes. With an interpreter per job and
+			// nothing else between the jobs, B runs its first 20
+			// instructions there too, before A takes another step.
 			var o *outcome
-			res, err := interleave.Replay(atOnceSchedule, batchScenario(
-				"A and B count down from 2 at once while main gathers their results", pair(), &o))
+			sc := batchScenario("A and B count down from 2 at once while main gathers their results", pair(), &o)
+			steps := midCountdown(sc, "A")
+			res, err := interleave.Replay(fmt.Sprintf("A*%d B", steps), sc)
 			Expect(err).NotTo(HaveOccurred())
 			Expect(res).To(interleavetest.Pass(), func() string { return explain(res.Failure, o) })
-			if f := waitedForA(res); f != nil {
+			if f := waitedForA(res, steps); f != nil {
 				Fail("the jobs take turns: B could not start its countdown while A was in the middle of its own, " +
 					"although each job has an interpreter of its own. Something in Run makes one job wait for another, " +
 					"such as a lock held around the whole job. Hold a lock only while handing over a result, never " +
@@ -73,10 +94,10 @@ var _ = Describe("A batch of CPU-bound jobs", Ordered, func() {
 	When("main gathers the results of A and B in every possible order", func() {
 		It("gets each job's result exactly once, in any schedule with at most 1 preemption", func() {
 			var o *outcome
-			rep := interleave.Explore(batchScenario(
-				"A counts down from 2 and B from 3 at once while main gathers their results",
-				[]Job{{"A", 2}, {"B", 3}}, &o), interleave.Options{MaxPreemptions: 1})
-			Expect(rep).To(interleavetest.Pass(), func() string { return explain(rep.Failure, o) })
+			sc := batchScenario("A counts down from 2 and B from 3 at once while main gathers their results",
+				[]Job{{"A", 2}, {"B", 3}}, &o)
+			rep := interleave.Explore(sc, interleave.Options{MaxPreemptions: 1})
+			Expect(rep).To(interleavetest.Pass(), func() string { return explain(rep.Failure, outcomeOf(sc, rep.Failure, &o)) })
 			AddReportEntry("exploration", rep.Coverage())
 		})
 	})
@@ -111,9 +132,7 @@ var _ = Describe("A batch of CPU-bound jobs", Ordered, func() {
 			Expect(failed(got)).To(Succeed(), "every job must finish without an error. Next: HINTS.md, hint 2.")
 			Expect(interps.oneEach(batch)).To(Succeed(), "cpu-bound: with goroutines really running at once, the jobs must still "+
 				"each run in an interpreter of their own. Next: HINTS.md, hint 1.")
-			Expect(gathered(batch, got)).To(Succeed(), "lost result: with goroutines really running at once, Results "+
-				"must return every job's result exactly once. Several goroutines appending to one slice without a lock "+
-				"lose results (`go test -race` reports the data race above). Next: HINTS.md, hint 2.")
+			Expect(gathered(batch, got)).To(Succeed(), func() string { return lostFreely() })
 		})
 	})
 
@@ -238,9 +257,6 @@ const (
 	turnsSchedule = "A A B"
 )
 
-// atOnceSchedule lets A run to the middle of its countdown, then B.
-const atOnceSchedule = "A B"
-
 // pair is the seeds' experiment in miniature: two equal halves.
 func pair() []Job { return []Job{{"A", 2}, {"B", 2}} }
 
@@ -264,6 +280,7 @@ func batchScenario(name string, jobs []Job, last **outcome) interleave.Scenario 
 			o := &outcome{jobs: jobs, interps: &interpreters{config: controlled, oldGIL: true}}
 			*last = o
 			b := NewBatch(jobs, o.interps.New)
+			r.Name(b, "batch") // its WaitGroup or mutex, whatever the field's name: batch.wg, batch.mu
 			for i, j := range jobs {
 				r.Go(j.Name, func() { b.Run(i) })
 			}
@@ -271,6 +288,19 @@ func batchScenario(name string, jobs []Job, last **outcome) interleave.Scenario 
 			r.Finally(func() error { return o.check() })
 		},
 	}
+}
+
+// outcomeOf returns the outcome of the run that failed with f, replaying
+// its schedule: after Explore, *last holds the outcome of the last run,
+// which need not be the failing one (Explore goes on to look for a simpler
+// failure).
+func outcomeOf(sc interleave.Scenario, f *interleave.Failure, last **outcome) *outcome {
+	if f != nil {
+		if _, err := interleave.Replay(f.Schedule.String(), sc); err != nil {
+			return nil
+		}
+	}
+	return *last
 }
 
 // check is the scenario's final check.
@@ -407,16 +437,44 @@ func gathered(jobs []Job, got []Result) error {
 // total is what countdown(n) returns: 0 + 1 + ... + (n-1).
 func total(n int) int { return n * (n - 1) / 2 }
 
-// waitedForA returns a failure when, in a run of atOnceSchedule, B blocked
-// in step 2 while A was in the middle of its countdown.
-func waitedForA(res *interleave.Result) *interleave.Failure {
+// midCountdown returns how many steps g takes, running alone from the
+// start of a run of sc, to its first eval-breaker drop, in the middle of
+// its countdown; 1 if it never drops its GIL. The number depends on the
+// learner's Batch (a Lock before Call is a step of its own), so it is read
+// from a run rather than written down.
+func midCountdown(sc interleave.Scenario, g string) int {
+	GinkgoHelper()
+	res, err := interleave.Replay(g, sc)
+	Expect(err).NotTo(HaveOccurred())
+	for _, e := range res.Trace {
+		if e.G == g && e.Kind == interleave.Label && e.Label == "drops the GIL" {
+			return e.Step
+		}
+	}
+	return 1
+}
+
+// waitedForA returns a failure when, in a run of "A*steps B" (A stopped in
+// the middle of its countdown, then B let go), B blocked before it reached
+// the middle of its own countdown, while A was still stopped.
+func waitedForA(res *interleave.Result, steps int) *interleave.Failure {
 	for i, e := range res.Trace {
-		if e.G == "B" && e.Kind == interleave.Block && e.Step == 2 {
+		switch {
+		case e.Step <= steps || e.G == "main":
+		case e.G == "A":
+			return nil // B let A go on without having waited for it
+		case e.Kind == interleave.Label && e.Label == "drops the GIL":
+			return nil // B is in the middle of its countdown too
+		case e.Kind == interleave.Block:
+			wait := e.Label // "waits for batch.mu, which A holds"
+			if e.Cell == "" {
+				wait = "blocks in " + e.Label // a channel or the standard library's sync
+			}
 			return &interleave.Failure{
 				Kind:     interleave.Broken,
 				Scenario: res.Scenario,
-				Message: fmt.Sprintf("B waited in %s at %s (line %d) while A was in the middle of its countdown "+
-					"(want the two jobs to run at once)", e.Label, e.At, lineOf(res.Trace, i)),
+				Message: fmt.Sprintf("B %s, at %s (line %d), while A was in the middle of its countdown "+
+					"(want the two jobs to run at once)", wait, e.At, lineOf(res.Trace, i)),
 				Trace:    res.Trace,
 				Schedule: res.Schedule,
 			}
@@ -471,9 +529,61 @@ func explain(f *interleave.Failure, o *outcome) string {
 		return "each job must run as exactly one thread, of an interpreter of its own: make one interpreter and one " +
 			"thread per Run, and call countdown once on it. Next: HINTS.md, hint 3."
 	}
-	return "lost result: main's Results must wait until every job has handed over its result, and return each exactly " +
-		"once. A Results that takes only what has arrived so far, or a WaitGroup whose Add runs inside Run (after " +
-		"Results may already have called Wait), returns too early when a job is still counting. Next: HINTS.md, hint 2."
+	return lostResult(f, o)
+}
+
+// lostResult explains a run in which main's Results did not return every
+// job's result exactly once, from what the trace shows of the jobs'
+// WaitGroup: a job whose Done came before main's Wait returned, although
+// its result was not in yet, called Done before handing the result over;
+// a job whose Add came after it was not counted when main waited.
+func lostResult(f *interleave.Failure, o *outcome) string {
+	const lost = "lost result: main's Results must wait until every job has handed over its result, and return each exactly once. "
+	waited := slices.IndexFunc(f.Trace, func(e interleave.Event) bool {
+		return e.G == "main" && e.Kind == interleave.Sync && strings.HasPrefix(e.Label, "has waited for ")
+	})
+	if waited < 0 {
+		return lost + "A Results that takes only what has arrived so far returns too early when a job is still counting. " +
+			"Next: HINTS.md, hint 2."
+	}
+	wg := f.Trace[waited].Cell
+	for _, j := range o.jobs {
+		if slices.ContainsFunc(o.got, func(r Result) bool { return r.Job == j.Name }) {
+			continue
+		}
+		for i, e := range f.Trace {
+			if e.G != j.Name || e.Kind != interleave.Sync || e.Cell != wg {
+				continue
+			}
+			switch {
+			case i < waited && strings.HasPrefix(e.Label, "is done with "):
+				msg := fmt.Sprintf("Done before the result is handed over: %s called Done on %s at line %d with its result "+
+					"still in its hands, so main's Wait returned at line %d and Results read what had arrived without it",
+					j.Name, wg, lineOf(f.Trace, i), lineOf(f.Trace, waited))
+				if after := handedOver(f.Trace, j.Name, waited); after >= 0 {
+					msg += fmt.Sprintf("; %s %s only at line %d", j.Name, f.Trace[after].Label, lineOf(f.Trace, after))
+				}
+				return msg + ". Wait promises only that every Done has happened, so Done must be the last thing a job " +
+					"does: defer it at the top of Run, or call it after the append. Next: HINTS.md, hint 2."
+			case i > waited && strings.HasPrefix(e.Label, "adds "):
+				return fmt.Sprintf("lost result: %s added itself to %s at line %d, after main's Wait had returned at line %d "+
+					"with nothing to wait for. Add must count every job before Results can wait: call Add(len(jobs)) in "+
+					"NewBatch, not Add(1) inside Run. Next: HINTS.md, hint 3.", j.Name, wg, lineOf(f.Trace, i), lineOf(f.Trace, waited))
+			}
+		}
+	}
+	return lost + "Next: HINTS.md, hint 2."
+}
+
+// handedOver returns the index of the first synchronisation g did after
+// event from (taking a lock to append its result, say), or -1.
+func handedOver(t interleave.Trace, g string, from int) int {
+	for i := from + 1; i < len(t); i++ {
+		if t[i].G == g && t[i].Kind == interleave.Sync {
+			return i
+		}
+	}
+	return -1
 }
 
 // cpuBound explains a run in which jobs shared an interpreter.
@@ -507,6 +617,50 @@ func sharedName(o *outcome) string {
 		}
 	}
 	return ""
+}
+
+// lostFreely explains a result lost while the jobs ran freely. Whether Run
+// hands results over under a lock is read from a controlled run of A and B
+// (the trace's Sync events), and whether `go test -race` watched from the
+// build: "without a lock" and "the data race above" are said only when true.
+func lostFreely() string {
+	msg := "lost result: with goroutines really running at once, Results must return every job's result exactly once. "
+	var o *outcome
+	res, err := interleave.Replay("A", batchScenario("A and B count down from 2 at once while main gathers their results", pair(), &o))
+	if err == nil {
+		for _, e := range res.Trace {
+			if (e.G == "A" || e.G == "B") && e.Kind == interleave.Sync && lockVerb.MatchString(e.Label) {
+				return msg + fmt.Sprintf("Run does take a lock (a controlled run of A and B shows: %s %s), so look at "+
+					"when Results stops waiting: it may return only once every job has handed its result over (with a "+
+					"WaitGroup, Done after the append). Next: HINTS.md, hint 2.", e.G, e.Label)
+			}
+		}
+	}
+	msg += "Run takes no lock of the kit's sync (a controlled run of A and B shows none), and several goroutines " +
+		"appending to one slice without one lose results: lesson 01's lost update, on the slice's length. "
+	if raceDetector() {
+		return msg + "`go test -race` reports the data race above. Next: HINTS.md, hint 2."
+	}
+	return msg + "Run `go test -race` to see the data race. Next: HINTS.md, hint 2."
+}
+
+// lockVerb matches what the trace says a goroutine did when it took a lock
+// of the kit's sync: "locks batch.mu", "write-locks batch.mu", "read-locks
+// batch.mu".
+var lockVerb = regexp.MustCompile(`^(locks|write-locks|read-locks) `)
+
+// raceDetector reports whether the test binary was built with -race.
+func raceDetector() bool {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return false
+	}
+	for _, s := range info.Settings {
+		if s.Key == "-race" {
+			return s.Value == "true"
+		}
+	}
+	return false
 }
 
 // HaveTotal succeeds for a Result of the job named job, without an error,

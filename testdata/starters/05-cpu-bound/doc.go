@@ -8,6 +8,8 @@
 // result to one slice, from its own goroutine, without a lock. Give each job
 // an interpreter of its own, as Python's multiprocessing gives each job a
 // process of its own; pass it its input as a plain value; and hand its result
-// back without a data race. README.md walks through the trace of two jobs
-// taking turns on one GIL.
+// back without a data race. A lock or a WaitGroup comes from the kit's sync
+// (github.com/racekit/racekit/pkg/sync: the standard library's API, with
+// every operation a step the specs' scheduler sees). README.md walks
+// through the trace of two jobs taking turns on one GIL.
 package cpubound
