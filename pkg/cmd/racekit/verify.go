@@ -34,7 +34,7 @@ func runVerify(ctx context.Context, e *env, args []string) error {
 	if len(names) > 0 {
 		what = plural(len(lessons), "lesson")
 	}
-	e.out.printf("%s %s, running each starter and solution %s at each GOMAXPROCS\n",
+	e.out.printf("%s %s, running each starter and solution %s at each GOMAXPROCS and pinned to one CPU\n",
 		e.out.paint(bold, "verifying"), what, plural(*runs, "time"))
 	if len(names) == 0 {
 		e.out.printf("\n%s\n", e.out.paint(bold, "the course"))

@@ -71,7 +71,7 @@ var _ = Describe("racekit verify", func() {
 					Expect(line).To(HavePrefix("  ✓ "), "the check %q has nothing to do with the solution and still passes", name)
 				}
 			}
-			Expect(out).To(MatchRegexp(`✗ passes on the solution 4 runs out of 4 at GOMAXPROCS 1, 2 and 8 and pinned to one CPU, with -race\n      verify: 01-lost-update: the solution \(with -race\) should pass every run, but 4 of 4 runs did not; the first, run 1 at GOMAXPROCS=1: exit status 1`),
+			Expect(out).To(MatchRegexp(`✗ passes on the solution 4 runs out of 4 at GOMAXPROCS 1, 2 and 8 and pinned to one CPU, with -race( \(\d+\.\d s\))?\n      verify: 01-lost-update: the solution \(with -race\) should pass every run, but 4 of 4 runs did not; the first, run 1 at GOMAXPROCS=1: exit status 1`),
 				"under the ✗ the error says what went wrong, indented")
 			Expect(out).To(MatchRegexp(`(?m)^✗ 2 of \d+ checks failed in \d+\.\d s; \d+ passed, these failed:\n  ✗ 01-lost-update passes on the solution 4 runs out of 4 at GOMAXPROCS 1, 2 and 8 and pinned to one CPU, with -race\n  ✗ 01-lost-update passes on the solution 4 runs out of 4 at GOMAXPROCS 1, 2 and 8 and pinned to one CPU, without -race\n$`),
 				"the total line counts the failures and names them again, since their errors may have scrolled away")
