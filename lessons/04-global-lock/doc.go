@@ -6,7 +6,9 @@
 // hold it to run bytecode. Here the interpreter is racekit's small VM
 // (package vm), and its lock is yours to write: GIL, in gil.go, must let one
 // thread at a time run, record which thread that is, refuse a release by any
-// other thread, and let every thread have its turn. README.md walks through
-// the trace in which two VM threads, with no lock between them, lose a
-// drop of foo's reference count.
+// other thread, and let every thread have its turn. It is built from the
+// kit's sync (github.com/racekit/racekit/pkg/sync), which has the standard
+// library's API and lets the specs' scheduler see every Lock and Unlock.
+// README.md walks through the trace in which two VM threads, with no lock
+// between them, lose a drop of foo's reference count.
 package globallock

@@ -16,7 +16,9 @@ import (
 // mutex guards the note of who holds the GIL, and a thread that finds the
 // GIL taken waits on a condition variable until the holder lets go. The
 // mutex is held only for a moment at a time; the GIL itself stays held for
-// as long as its holder runs bytecode.
+// as long as its holder runs bytecode. The mutex and the condition variable
+// are the kit's sync, whose Lock, Unlock, Wait and Signal the specs'
+// scheduler sees.
 //
 // A lock that does not record its owner cannot tell its holder from anyone
 // else, so a stray Release by another thread lets a third one in while the
@@ -25,6 +27,15 @@ import (
 //	A: Acquire(A)        runs LOAD_GLOBAL foo ...
 //	B: Release(B)        succeeds, and the GIL is free
 //	C: Acquire(C)        runs POP_TOP on foo while A is still inside
+//
+// Release lets go of the GIL and clears the holder in one critical section.
+// A Release that clears the holder in a second one, after the GIL is let
+// go, can wipe the name of the thread that took the GIL in between:
+//
+//	A: Release(A)        lets go of the GIL
+//	B: Acquire(B)        takes it, and records B as the holder
+//	A:                   clears the holder: the GIL now names nobody
+//	B: Release(B)        refused, and no thread can ever release the GIL
 //
 // Create GILs with NewGIL. A GIL must not be copied after first use. Its
 // methods are safe for concurrent use; a Release happens before the Acquire

@@ -13,6 +13,10 @@ import "github.com/racekit/racekit/pkg/vm"
 //
 // Create GILs with NewGIL. Its methods must be safe for concurrent use: the
 // VM calls them from every thread of the interpreter.
+//
+// Build it from the kit's sync (import "github.com/racekit/racekit/pkg/sync"):
+// the standard library's sync.Mutex, sync.Cond and the rest, with the same
+// API, whose every Lock, Unlock, Wait and Signal the specs' scheduler sees.
 type GIL struct {
 	// What does a lock need to remember? Who holds it, for one; and
 	// something that makes the other threads wait.
