@@ -117,6 +117,17 @@ func init() {
 		}
 		return nil
 	}
+	schedhook.Stopping = func() bool {
+		r := active.Load()
+		if r == nil {
+			return false
+		}
+		id := goid()
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		g := r.byGoid[id]
+		return g != nil && g.stopping
+	}
 }
 
 type gstate int

@@ -54,6 +54,9 @@ func (c *Cond) outside() *stdsync.Cond {
 func (c *Cond) Wait() {
 	g := schedhook.Goroutine()
 	if g == nil {
+		if schedhook.Stopped() {
+			return
+		}
 		c.outside().Wait()
 		return
 	}

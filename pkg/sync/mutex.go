@@ -44,6 +44,9 @@ func (m *Mutex) op() schedhook.Op { return schedhook.Op{Obj: m, Kind: "mutex", W
 func (m *Mutex) Lock() {
 	g := schedhook.Goroutine()
 	if g == nil {
+		if schedhook.Stopped() {
+			return
+		}
 		m.mu.Lock()
 		return
 	}
@@ -61,6 +64,9 @@ func (m *Mutex) Lock() {
 func (m *Mutex) TryLock() bool {
 	g := schedhook.Goroutine()
 	if g == nil {
+		if schedhook.Stopped() {
+			return true
+		}
 		return m.mu.TryLock()
 	}
 	op := m.op()
@@ -80,6 +86,9 @@ func (m *Mutex) TryLock() bool {
 func (m *Mutex) Unlock() {
 	g := schedhook.Goroutine()
 	if g == nil {
+		if schedhook.Stopped() {
+			return
+		}
 		m.holder = ""
 		m.mu.Unlock()
 		return

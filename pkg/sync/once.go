@@ -31,6 +31,9 @@ func (o *Once) op() schedhook.Op { return schedhook.Op{Obj: o, Kind: "once", Wri
 func (o *Once) Do(f func()) {
 	g := schedhook.Goroutine()
 	if g == nil {
+		if schedhook.Stopped() {
+			return
+		}
 		if o.done.Load() {
 			return
 		}

@@ -33,6 +33,9 @@ func (rw *RWMutex) op() schedhook.Op { return schedhook.Op{Obj: rw, Kind: "rwmut
 func (rw *RWMutex) Lock() {
 	g := schedhook.Goroutine()
 	if g == nil {
+		if schedhook.Stopped() {
+			return
+		}
 		rw.rw.Lock()
 		return
 	}
@@ -49,6 +52,9 @@ func (rw *RWMutex) Lock() {
 func (rw *RWMutex) TryLock() bool {
 	g := schedhook.Goroutine()
 	if g == nil {
+		if schedhook.Stopped() {
+			return true
+		}
 		return rw.rw.TryLock()
 	}
 	op := rw.op()
@@ -67,6 +73,9 @@ func (rw *RWMutex) TryLock() bool {
 func (rw *RWMutex) Unlock() {
 	g := schedhook.Goroutine()
 	if g == nil {
+		if schedhook.Stopped() {
+			return
+		}
 		rw.rw.Unlock()
 		return
 	}
@@ -86,6 +95,9 @@ func (rw *RWMutex) Unlock() {
 func (rw *RWMutex) RLock() {
 	g := schedhook.Goroutine()
 	if g == nil {
+		if schedhook.Stopped() {
+			return
+		}
 		rw.rw.RLock()
 		return
 	}
@@ -102,6 +114,9 @@ func (rw *RWMutex) RLock() {
 func (rw *RWMutex) TryRLock() bool {
 	g := schedhook.Goroutine()
 	if g == nil {
+		if schedhook.Stopped() {
+			return true
+		}
 		return rw.rw.TryRLock()
 	}
 	op := rw.op()
@@ -120,6 +135,9 @@ func (rw *RWMutex) TryRLock() bool {
 func (rw *RWMutex) RUnlock() {
 	g := schedhook.Goroutine()
 	if g == nil {
+		if schedhook.Stopped() {
+			return
+		}
 		rw.rw.RUnlock()
 		return
 	}

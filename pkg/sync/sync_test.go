@@ -310,6 +310,23 @@ var _ = Describe("WaitGroup and Cond", func() {
 		Expect(res.Failure.Message).To(ContainSubstring("sleeps on cond until it is signalled"))
 	})
 
+	It("lets a waiter stopped by a failed run unwind through its deferred Unlock", func() {
+		// The run stops C inside Wait, where L is unlocked; C's deferred
+		// Unlock must not end the process with "unlock of unlocked mutex".
+		res, err := interleave.Replay("", interleave.Scenario{Name: "a deferred unlock", Setup: func(r *interleave.Run) {
+			var mu sync.Mutex
+			cond := sync.NewCond(&mu)
+			r.Go("C", func() {
+				mu.Lock()
+				defer mu.Unlock()
+				cond.Wait()
+			})
+		}})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(res.Failure).NotTo(BeNil())
+		Expect(res.Failure.Kind).To(Equal(interleave.Deadlock), "nobody signals C")
+	})
+
 	It("panics on a negative WaitGroup counter", func() {
 		var wg sync.WaitGroup
 		Expect(wg.Done).To(PanicWith("sync: negative WaitGroup counter"))

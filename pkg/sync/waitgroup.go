@@ -44,6 +44,8 @@ func (wg *WaitGroup) add(delta int, verb string) {
 	if g != nil {
 		op = wg.op()
 		g.Point(op)
+	} else if schedhook.Stopped() {
+		return
 	}
 	wg.mu.Lock()
 	if wg.n+delta < 0 {
@@ -80,6 +82,9 @@ func (wg *WaitGroup) count() int {
 func (wg *WaitGroup) Wait() {
 	g := schedhook.Goroutine()
 	if g == nil {
+		if schedhook.Stopped() {
+			return
+		}
 		wg.wg.Wait()
 		return
 	}

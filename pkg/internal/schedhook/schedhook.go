@@ -46,10 +46,16 @@ type G interface {
 	Mark(op Op, label string)
 }
 
-// Current is installed once by package interleave before main runs: it
-// returns the calling goroutine when it belongs to the run in progress and
-// is not being stopped, else nil. A nil Current means no scheduler.
-var Current func() G
+// Current and Stopping are installed once by package interleave before
+// main runs. Current returns the calling goroutine when it belongs to the
+// run in progress and is not being stopped, else nil; Stopping reports
+// whether the calling goroutine belongs to a run that is stopping it (a
+// run that failed unwinds its goroutines with runtime.Goexit). Nil
+// functions mean no scheduler.
+var (
+	Current  func() G
+	Stopping func() bool
+)
 
 // Goroutine returns the calling goroutine of the run in progress, or nil
 // outside a run.
@@ -58,4 +64,13 @@ func Goroutine() G {
 		return nil
 	}
 	return Current()
+}
+
+// Stopped reports whether the calling goroutine is being stopped by the
+// run it belongs to. The kit's sync then does nothing: the goroutine is
+// unwinding through its deferred calls, the run's state is thrown away,
+// and an Unlock of a mutex that the scheduler's stop left unlocked (in the
+// middle of a Cond.Wait, say) must not end the process.
+func Stopped() bool {
+	return Stopping != nil && Stopping()
 }
