@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/racekit/racekit/pkg/internal/schedhook"
 )
 
 // Builtin is a function that bytecode calls with CALL_BUILTIN, like a C
@@ -106,6 +108,13 @@ func oneInt(t *Thread, name string, args []*Object) (int, error) {
 // Device is an input device that a spec controls: reads block until the
 // spec feeds a value. It is safe for concurrent use. Create devices with
 // NewDevice.
+//
+// Under a controlled run (package interleave), Feed, Close and Read are
+// scheduling points, and a Read with nothing to read waits as the trace
+// shows ("waits for disk #1 to be fed") until a Feed or a Close lets it go
+// on: the scheduler sees the wait itself, not a goroutine blocked in a
+// select, so exploring keeps its partial-order reduction and a deadlock is
+// reported at once.
 type Device struct {
 	name   string   // read-only
 	values chan int // fed values not yet read
@@ -124,6 +133,10 @@ func (d *Device) Name() string { return d.name }
 // Feed makes v available to one read. It panics if more than 64 values
 // wait unread, or if the device was closed.
 func (d *Device) Feed(v int) {
+	g := schedhook.Goroutine()
+	if g != nil {
+		g.Point(d.op())
+	}
 	select {
 	case <-d.closed:
 		panic(errors.New("vm: Feed on closed device " + d.name))
@@ -134,15 +147,53 @@ func (d *Device) Feed(v int) {
 	default:
 		panic(errors.New("vm: device " + d.name + " already holds 64 unread values"))
 	}
+	if g != nil {
+		g.Mark(d.op(), fmt.Sprintf("feeds %s %d", d.name, v))
+	}
 }
 
 // Close ends the device: reads waiting now or later return false once the
 // values fed before are read.
-func (d *Device) Close() { close(d.closed) }
+func (d *Device) Close() {
+	g := schedhook.Goroutine()
+	if g != nil {
+		g.Point(d.op())
+	}
+	close(d.closed)
+	if g != nil {
+		g.Mark(d.op(), "closes "+d.name)
+	}
+}
+
+// op is an operation on d, for the scheduler of a controlled run: every
+// one changes the device, so any two conflict. The trace calls the device
+// by its name and a number ("disk #1"): Run.Name names only the kit's sync
+// values.
+func (d *Device) op() schedhook.Op { return schedhook.Op{Obj: d, Kind: d.name, Write: true} }
+
+// readOp is op for a read, which waits while there is nothing to read.
+func (d *Device) readOp() schedhook.Op {
+	op := d.op()
+	op.Blocked = func() bool { return len(d.values) == 0 && !d.isClosed() }
+	op.Waits = func() (string, string) { return "waits for", " to be fed" }
+	return op
+}
+
+func (d *Device) isClosed() bool {
+	select {
+	case <-d.closed:
+		return true
+	default:
+		return false
+	}
+}
 
 // Read blocks until a value was fed and returns it, or returns false once
 // the device is closed and empty.
 func (d *Device) Read() (int, bool) {
+	if g := schedhook.Goroutine(); g != nil {
+		g.Point(d.readOp()) // let go only once there is something to read, or the device is closed
+	}
 	select {
 	case v := <-d.values:
 		return v, true

@@ -2,6 +2,7 @@ package vm_test
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"testing/synctest"
@@ -10,6 +11,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/racekit/racekit/pkg/interleave"
 	"github.com/racekit/racekit/pkg/interleave/interleavetest"
 	"github.com/racekit/racekit/pkg/vm"
 )
@@ -293,6 +295,48 @@ var _ = Describe("Device", func() {
 		Expect(after).To(BeTrue(), "Feed wakes the waiting Read")
 		Expect(got).To(Equal(5), "the waiting Read gets the value fed")
 		Expect(closed).To(BeTrue(), "Close wakes a waiting Read, which reports false")
+	})
+
+	It("is seen by the controlled scheduler: a read of an empty device waits, as a step, until a feed or a close", func() {
+		readWhileFed := func(closeIt bool) interleave.Scenario {
+			return interleave.Scenario{
+				Name: "R reads disk while F feeds it 7, or closes it",
+				Setup: func(r *interleave.Run) {
+					disk := vm.NewDevice("disk")
+					var got int
+					var ok bool
+					r.Go("R", func() { got, ok = disk.Read() })
+					r.Go("F", func() {
+						if closeIt {
+							disk.Close()
+						} else {
+							disk.Feed(7)
+						}
+					})
+					r.Finally(func() error {
+						if closeIt == ok || !closeIt && got != 7 {
+							return fmt.Errorf("R read %d, %v", got, ok)
+						}
+						return nil
+					})
+				},
+			}
+		}
+		res, err := interleave.Replay("R F", readWhileFed(false))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(res).To(interleavetest.Pass())
+		var labels []string
+		for _, e := range res.Trace {
+			labels = append(labels, e.G+": "+e.Label)
+		}
+		Expect(labels).To(Equal([]string{"R: waits for disk #1 to be fed", "F: feeds disk 7"}),
+			"R's wait and F's feed are steps of the trace, named after the device")
+		for _, closeIt := range []bool{false, true} {
+			rep := interleave.Explore(readWhileFed(closeIt))
+			Expect(rep).To(interleavetest.Pass())
+			Expect(rep.Reduced).To(BeTrue(), "no goroutine dump was needed to see R wait, so the reduction stays on")
+			Expect(rep.Exhaustive).To(BeTrue())
+		}
 	})
 
 	It("holds at most 64 unread values and refuses a Feed after Close", func() {
