@@ -8,6 +8,9 @@
 // they wait holding the lock, no other thread can run a single instruction.
 // Make them release the lock around the wait, as CPython does with
 // Py_BEGIN_ALLOW_THREADS and Py_END_ALLOW_THREADS, and touch no object while
-// it is released. README.md walks through the trace in which a reader
-// blocked on a disk stops everyone, itself included.
+// it is released. They need no lock of their own; a lesson that takes one
+// takes it from the kit's sync (github.com/racekit/racekit/pkg/sync), whose
+// every operation the specs' scheduler sees. README.md walks through the
+// trace in which a reader blocked on a disk stops everyone, itself
+// included.
 package iorelease
