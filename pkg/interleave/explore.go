@@ -26,9 +26,10 @@ type Report struct {
 	// goroutine blocked on something only the goroutine dump shows (a
 	// channel, the standard library's sync), which may hide a conflict.
 	Reduced bool
-	// Failure is the first failing run, nil when every run passed. Bounds
-	// are tried in increasing order, so it has as few preemptions as any
-	// failing schedule that was run.
+	// Failure is the simplest failing run found, nil when every run
+	// passed: it has as few preemptions as any failing schedule that was
+	// run. The last run Explore makes is that failing run, so state a
+	// Setup kept from its last call belongs to it.
 	Failure *Failure
 	// Preemptions is the number of preemptions in the failing schedule.
 	Preemptions int
@@ -225,6 +226,12 @@ func exploreReduced(sc Scenario, o Options) *exploration {
 		if rep.Failure != nil {
 			return rep
 		}
+	}
+	// Run the failing schedule once more, so that the last run, whose
+	// state a Setup may have kept, is the one reported.
+	diverged := false
+	if res := execute(sc, o, followPrefix(found.Failure.Schedule, &diverged, nil)); res.Failure != nil && !diverged {
+		found.Failure = res.Failure
 	}
 	rep.Failure, rep.Preemptions = found.Failure, found.Preemptions
 	return rep

@@ -13,13 +13,14 @@ func isSyncType(t reflect.Type) bool {
 	return p == kitSync || p == kitSync+"/atomic"
 }
 
-// Name gives the trace a name for the synchronisation objects in v, so that
-// it shows "locks foo.mu" rather than "locks mutex #1". v is a pointer to a
-// value of the kit's sync or atomic packages, named name, or a pointer to a
-// struct, whose fields of those types (and those of its struct fields,
-// but not what its pointers point to) are named name.field: Name(foo, "foo")
-// names foo's mu field "foo.mu". Objects the run never names are called by
-// their kind and a number, in order of first use.
+// Name gives the trace a name for the objects in v, so that it shows
+// "locks foo.mu" rather than "locks mutex #1". v is a pointer: the object
+// it points to is named name (a device the kit's VM reads, say, shows as
+// "waits for disk to be fed"), and when it is a struct, its fields of the
+// kit's sync or atomic packages (and those of its struct fields, but not
+// what its pointers point to) are named name.field: Name(foo, "foo") names
+// foo's mu field "foo.mu". Objects the run never names are called by their
+// kind and a number, in order of first use.
 //
 // Name is called from Setup, like Go; it panics on a v that is not a
 // non-nil pointer.
@@ -30,6 +31,7 @@ func (r *Run) Name(v any, name string) {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	r.names[v] = name
 	r.nameValue(rv.Elem(), rv.Interface(), name, 0)
 }
 
