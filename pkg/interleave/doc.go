@@ -33,12 +33,19 @@
 // polls is explored quickly. A goroutine that does not come back to the
 // scheduler within [Options.StepTimeout] is reported, not waited on forever.
 //
-// Runs execute with GOMAXPROCS set to 1 and garbage collection off
-// (restored afterwards). Something the scheduler does not control can
-// still decide between goroutines inside a step, such as a goroutine woken
-// through a channel or a timer; Explore counts the runs that could not
-// follow their plan in Report.Diverged, and timed waits belong under
-// testing/synctest.
+// Runs execute with GOMAXPROCS set to 1 and garbage collection paused
+// until a run has allocated 256 MiB (both restored afterwards). Something
+// the scheduler does not control can still decide between goroutines
+// inside a step, such as a goroutine woken through a channel or a timer;
+// Explore counts the runs that could not follow their plan in
+// Report.Diverged, and timed waits belong under testing/synctest. A sleep
+// is seen in a goroutine dump taken as soon as the sleeper parks; on a
+// heavily loaded machine a sleep of a millisecond or less can end before
+// that, and the run then counts it as part of the sleeper's step. A fix
+// that polls passes either way; the number of schedules explored may
+// differ. A goroutine blocked in a channel receive or a select, which may
+// have a timeout the dump cannot show, gets up to a second of real time to
+// wake up before a run is called a deadlock.
 //
 // Outside a run, cells are plain memory with no synchronisation of their own,
 // so free-running goroutines that use them without locks are reported by

@@ -3,7 +3,6 @@ package interleave
 import (
 	"fmt"
 	"runtime"
-	"runtime/debug"
 	"strings"
 )
 
@@ -141,10 +140,11 @@ func execute(sc Scenario, opts Options, choose chooser) *Result {
 	// then waits for the stepping goroutine to pause instead of racing it
 	// for the lock on another processor.
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
-	// No garbage collection inside a run: its workers would take the one
-	// processor for milliseconds, long enough for a goroutine's time.Sleep
-	// to end before the scheduler has seen it asleep. It runs between runs.
-	defer debug.SetGCPercent(debug.SetGCPercent(-1))
+	// Little garbage collection inside a run: its workers would take the
+	// one processor for milliseconds, long enough for a goroutine's
+	// time.Sleep to end before the scheduler has seen it asleep. It runs
+	// between runs, or when a run has allocated 256 MiB.
+	defer pauseGC()()
 	sc.Setup(r)
 	if len(r.gs) == 0 {
 		panic("interleave: the scenario started no goroutines: call Run.Go in Setup")

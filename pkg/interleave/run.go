@@ -3,6 +3,7 @@ package interleave
 import (
 	"fmt"
 	"runtime"
+	"runtime/debug"
 	"runtime/metrics"
 	"sort"
 	"strings"
@@ -538,6 +539,25 @@ func (r *Run) timedWake() bool {
 		}
 	}
 	return false
+}
+
+// heapBytes reads the bytes of live and unswept heap objects.
+var heapBytes = []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+
+// pauseGC turns garbage collection off until the heap has grown by 256 MiB,
+// and returns the function that turns it back on as it was.
+func pauseGC() (restore func()) {
+	metrics.Read(heapBytes)
+	limit := int64(256 << 20)
+	if heapBytes[0].Value.Kind() == metrics.KindUint64 {
+		limit += int64(heapBytes[0].Value.Uint64())
+	}
+	oldLimit := debug.SetMemoryLimit(limit)
+	oldPercent := debug.SetGCPercent(-1)
+	return func() {
+		debug.SetGCPercent(oldPercent)
+		debug.SetMemoryLimit(oldLimit)
+	}
 }
 
 // runnable reads how many goroutines wait for a processor.

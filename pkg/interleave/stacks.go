@@ -155,10 +155,14 @@ type gstack struct {
 	inSelf bool   // the innermost non-library frame is this package's own code
 }
 
+// dumpBuf is dump's buffer, kept from one call to the next (runs do not
+// overlap, and a run's dumps are made by its driver alone).
+var dumpBuf = make([]byte, 256<<10)
+
 // dump reads the stacks of all goroutines and returns those whose ids are
 // in want.
 func dump(want map[uint64]bool) map[uint64]gstack {
-	buf := make([]byte, 256<<10)
+	buf := dumpBuf
 	for {
 		n := runtime.Stack(buf, true)
 		if n < len(buf) {
@@ -166,6 +170,7 @@ func dump(want map[uint64]bool) map[uint64]gstack {
 			break
 		}
 		buf = make([]byte, 2*len(buf))
+		dumpBuf = buf
 	}
 	out := make(map[uint64]gstack, len(want))
 	for _, block := range bytes.Split(buf, []byte("\n\n")) {
