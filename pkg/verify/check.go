@@ -96,7 +96,7 @@ func sameLessons(dir string, dirsOnly bool) error {
 // solution at each GOMAXPROCS, and pinned to one CPU, by default: a spec
 // that fails or passes by luck shows up here. (The verdicts come from the
 // controlled scheduler, not from luck; the repeats are the check of that.)
-const RunsEach = 5
+const RunsEach = 3
 
 // MaxProcs are the GOMAXPROCS values the repeated checks run at by
 // default: the ones the course's rules for lesson specs name.
@@ -215,8 +215,8 @@ func (v *Lesson) Prepare(ctx context.Context) error {
 	}
 	v.work, v.prepared = work, true
 	want := []binary{{race: true}, {}, {solution: true, race: true}, {solution: true}}
-	for i := range fixtures {
-		want = append(want, binary{race: true, fixture: i + 1})
+	for i, f := range fixtures {
+		want = append(want, binary{race: f.Race, fixture: i + 1})
 	}
 	results := make([]builtBin, len(want))
 	slots := make(chan struct{}, parallel)
@@ -468,7 +468,7 @@ func (v *Lesson) Fixture(ctx context.Context, i int) error {
 		return fmt.Errorf("verify: %s has no fixture %d", v.Lesson.Dir(), i)
 	}
 	f := fixtures[i]
-	bin, err := v.bin(binary{race: true, fixture: i + 1})
+	bin, err := v.bin(binary{race: f.Race, fixture: i + 1})
 	if err != nil {
 		return fmt.Errorf("verify: the fixture %s must compile (it fails or passes its specs, never its build): %w", f.Name, err)
 	}

@@ -129,6 +129,13 @@ type Fixture struct {
 	Dir    string   // the folder holding the replacement files and expect.txt
 	About  string   // what the fix is, from expect.txt's comment
 	Pass   bool     // whether the spec must pass on it
+	// Race reports that the fixture is built with -race: a correct
+	// alternative, whose pass includes the race detector's, or a wrong fix
+	// whose expect.txt says "race: yes", which only the race detector
+	// rejects. Every other wrong fix is built without -race, so that the
+	// spec's deterministic parts (replays and explorations) must reject it
+	// on their own.
+	Race   bool
 	Output []string // substrings the run's output must contain
 	Files  []string // the replacement files' names
 }
@@ -143,8 +150,10 @@ const ExpectFile = "expect.txt"
 //	output: lost update
 //
 // "result" (pass or fail) is required and given once; "output" may repeat;
-// comment lines start with '#'. Errors name the line.
-func ParseExpect(text string) (about string, pass bool, output []string, err error) {
+// "race: yes" builds a wrong fix with -race, for one only the race
+// detector rejects (see Fixture.Race); comment lines start with '#'.
+// Errors name the line.
+func ParseExpect(text string) (about string, pass bool, output []string, race bool, err error) {
 	seenResult := false
 	sc := bufio.NewScanner(strings.NewReader(text))
 	for n := 1; sc.Scan(); n++ {
@@ -160,26 +169,30 @@ func ParseExpect(text string) (about string, pass bool, output []string, err err
 			value = strings.TrimSpace(value)
 			switch {
 			case !ok:
-				return "", false, nil, fmt.Errorf("line %d: want \"result: pass|fail\" or \"output: TEXT\", got %q", n, line)
+				return "", false, nil, false, fmt.Errorf("line %d: want \"result: pass|fail\" or \"output: TEXT\", got %q", n, line)
 			case key == "result" && seenResult:
-				return "", false, nil, fmt.Errorf("line %d: result given twice", n)
+				return "", false, nil, false, fmt.Errorf("line %d: result given twice", n)
 			case key == "result" && (value == "pass" || value == "fail"):
 				seenResult, pass = true, value == "pass"
 			case key == "result":
-				return "", false, nil, fmt.Errorf("line %d: result must be pass or fail, got %q", n, value)
+				return "", false, nil, false, fmt.Errorf("line %d: result must be pass or fail, got %q", n, value)
 			case key == "output" && value != "":
 				output = append(output, value)
 			case key == "output":
-				return "", false, nil, fmt.Errorf("line %d: output needs the text to look for", n)
+				return "", false, nil, false, fmt.Errorf("line %d: output needs the text to look for", n)
+			case key == "race" && (value == "yes" || value == "no"):
+				race = value == "yes"
+			case key == "race":
+				return "", false, nil, false, fmt.Errorf("line %d: race must be yes or no, got %q", n, value)
 			default:
-				return "", false, nil, fmt.Errorf("line %d: unknown key %q (want result or output)", n, key)
+				return "", false, nil, false, fmt.Errorf("line %d: unknown key %q (want result, output or race)", n, key)
 			}
 		}
 	}
 	if !seenResult {
-		return "", false, nil, errors.New("no \"result: pass|fail\" line")
+		return "", false, nil, false, errors.New("no \"result: pass|fail\" line")
 	}
-	return about, pass, output, nil
+	return about, pass, output, race, nil
 }
 
 // Fixtures lists a lesson's fixtures, sorted by name. A lesson without a
@@ -203,9 +216,10 @@ func Fixtures(root string, l course.Lesson) ([]Fixture, error) {
 		if err != nil {
 			return nil, fmt.Errorf("fixture %s/%s: %w", l.Dir(), f.Name, err)
 		}
-		if f.About, f.Pass, f.Output, err = ParseExpect(string(text)); err != nil {
+		if f.About, f.Pass, f.Output, f.Race, err = ParseExpect(string(text)); err != nil {
 			return nil, fmt.Errorf("fixture %s/%s/%s: %w", l.Dir(), f.Name, ExpectFile, err)
 		}
+		f.Race = f.Race || f.Pass
 		if f.Files, err = course.ExerciseFiles(f.Dir); err != nil {
 			return nil, err
 		}

@@ -12,17 +12,24 @@ var lostUpdate, _ = course.Find("01")
 
 var _ = Describe("ParseExpect", func() {
 	It("reads the comment, the result and the outputs", func() {
-		about, pass, out, err := verify.ParseExpect("# lock only IncRef\nresult: fail\noutput: lost update\n\noutput: DecRef\n")
+		about, pass, out, race, err := verify.ParseExpect("# lock only IncRef\nresult: fail\noutput: lost update\n\noutput: DecRef\n")
 		Expect(err).NotTo(HaveOccurred())
 		Expect(about).To(Equal("lock only IncRef"))
 		Expect(pass).To(BeFalse())
 		Expect(out).To(Equal([]string{"lost update", "DecRef"}))
+		Expect(race).To(BeFalse(), "a wrong fix is built without -race unless it says so")
+	})
+
+	It("reads race: yes, for a wrong fix only the race detector rejects", func() {
+		_, _, _, race, err := verify.ParseExpect("result: fail\nrace: yes\noutput: DATA RACE\n")
+		Expect(err).NotTo(HaveOccurred())
+		Expect(race).To(BeTrue())
 	})
 
 	When("the file is malformed", func() {
 		DescribeTable("names the line and the problem",
 			func(text, want string) {
-				_, _, _, err := verify.ParseExpect(text)
+				_, _, _, _, err := verify.ParseExpect(text)
 				Expect(err).To(MatchError(ContainSubstring(want)))
 			},
 			Entry("no result", "# x\noutput: y\n", `no "result: pass|fail" line`),
@@ -31,6 +38,7 @@ var _ = Describe("ParseExpect", func() {
 			Entry("an unknown key", "result: pass\nwant: x\n", `line 2: unknown key "want"`),
 			Entry("a line without a key", "result: pass\nhello\n", `line 2: want "result: pass|fail"`),
 			Entry("an empty output", "result: fail\noutput:\n", "line 2: output needs the text"),
+			Entry("a bad race", "result: fail\nrace: maybe\n", `line 2: race must be yes or no, got "maybe"`),
 		)
 	})
 })
