@@ -96,7 +96,7 @@ func sameLessons(dir string, dirsOnly bool) error {
 // solution at each GOMAXPROCS, and pinned to one CPU, by default: a spec
 // that fails or passes by luck shows up here. (The verdicts come from the
 // controlled scheduler, not from luck; the repeats are the check of that.)
-const RunsEach = 3
+const RunsEach = 2
 
 // MaxProcs are the GOMAXPROCS values the repeated checks run at by
 // default: the ones the course's rules for lesson specs name.
