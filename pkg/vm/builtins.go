@@ -167,8 +167,8 @@ func (d *Device) Close() {
 
 // op is an operation on d, for the scheduler of a controlled run: every
 // one changes the device, so any two conflict. The trace calls the device
-// by its name and a number ("disk #1"): Run.Name names only the kit's sync
-// values.
+// by its name and a number ("disk #1"), unless the run named it with
+// Run.Name.
 func (d *Device) op() schedhook.Op { return schedhook.Op{Obj: d, Kind: d.name, Write: true} }
 
 // readOp is op for a read, which waits while there is nothing to read.
