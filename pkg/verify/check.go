@@ -134,6 +134,11 @@ type Lesson struct {
 	MaxProcs []int
 	// NoPin leaves out the repeated checks' runs pinned to one CPU.
 	NoPin bool
+	// FixtureRuns is how many times each fixture's check runs it at each
+	// GOMAXPROCS (and pinned, unless NoPin is set), as the repeated checks
+	// run the starter and the solution; zero runs each fixture once, at the
+	// machine's GOMAXPROCS, which is what the kit's tests do.
+	FixtureRuns int
 	// Timeout is how long one run may take; zero means RunTimeout.
 	Timeout time.Duration
 
@@ -328,13 +333,17 @@ func (v *Lesson) Checks() []Check {
 		checks = append(checks, Check{Name: "has readable fixtures", Why: "a fixture is a wrong fix the spec must reject, or a correct one it must accept",
 			Run: func(context.Context) error { return err }})
 	}
+	fixtureRuns := ""
+	if v.FixtureRuns > 0 {
+		fixtureRuns = fmt.Sprintf(" %d runs out of %d %s", v.FixtureRuns*configs, v.FixtureRuns*configs, where)
+	}
 	for i, f := range fixtures {
 		verb := "rejects"
 		if f.Pass {
 			verb = "accepts"
 		}
 		checks = append(checks, Check{
-			Name: fmt.Sprintf("%s the fixture %s (%s)", verb, f.Name, f.About),
+			Name: fmt.Sprintf("%s the fixture %s (%s)%s", verb, f.Name, f.About, fixtureRuns),
 			Why:  "a spec must reject the wrong fixes a learner is likely to try, and accept the correct ones",
 			Run:  func(ctx context.Context) error { return v.Fixture(ctx, i) },
 		})
@@ -446,7 +455,7 @@ func (v *Lesson) StarterFails(ctx context.Context) error {
 // at each of MaxProcs, and checks that every run fails for its reason. The
 // error counts the runs that did not and shows the first.
 func (v *Lesson) StarterFailsEveryRun(ctx context.Context, race bool) error {
-	return v.everyRun(ctx, binary{race: race}, "fail for its reason", func(r outcome) error {
+	return v.everyRun(ctx, binary{race: race}, v.runs(), "fail for its reason", func(r outcome) error {
 		return FailsForItsReason(v.Lesson, r.code, r.out)
 	})
 }
@@ -455,22 +464,32 @@ func (v *Lesson) StarterFailsEveryRun(ctx context.Context, race bool) error {
 // times at each of MaxProcs, and checks that every run passed (Passed).
 // The error counts the runs that did not and shows the first.
 func (v *Lesson) SolutionPassesEveryRun(ctx context.Context, race bool) error {
-	return v.everyRun(ctx, binary{solution: true, race: race}, "pass", func(r outcome) error {
+	return v.everyRun(ctx, binary{solution: true, race: race}, v.runs(), "pass", func(r outcome) error {
 		return Passed(r.code, r.out)
 	})
 }
 
-// Fixture runs the lesson's specs, with -race, over its i-th fixture and
-// checks the result against the fixture's expectations (Fixture.Check).
+// Fixture runs the lesson's specs over its i-th fixture, with -race when
+// Fixture.Race says so, and checks the result against the fixture's
+// expectations (Fixture.Check): once, or FixtureRuns times at each
+// GOMAXPROCS and pinned, every run checked.
 func (v *Lesson) Fixture(ctx context.Context, i int) error {
 	fixtures, _ := v.Fixtures()
 	if i < 0 || i >= len(fixtures) {
 		return fmt.Errorf("verify: %s has no fixture %d", v.Lesson.Dir(), i)
 	}
 	f := fixtures[i]
-	bin, err := v.bin(binary{race: f.Race, fixture: i + 1})
+	b := binary{race: f.Race, fixture: i + 1}
+	bin, err := v.bin(b)
 	if err != nil {
 		return fmt.Errorf("verify: the fixture %s must compile (it fails or passes its specs, never its build): %w", f.Name, err)
+	}
+	if v.FixtureRuns > 0 {
+		want := "fail"
+		if f.Pass {
+			want = "pass"
+		}
+		return v.everyRun(ctx, b, v.FixtureRuns, want, func(r outcome) error { return f.Check(r.code, r.out) })
 	}
 	r, err := v.run(ctx, bin, v.Lesson.LessonDir(v.Root), -1)
 	if err != nil {
@@ -510,10 +529,10 @@ func (v *Lesson) run(ctx context.Context, bin, dir string, procs int) (outcome, 
 	return outcome{r.ExitCode, r.Output}, nil
 }
 
-// everyRun runs a binary Runs times at each of MaxProcs, two at a time, in
-// its package's folder, and checks every run with judge. want says what
-// every run should do, for the error.
-func (v *Lesson) everyRun(ctx context.Context, b binary, want string, judge func(outcome) error) error {
+// everyRun runs a binary runs times at each of MaxProcs (and pinned, unless
+// NoPin), two at a time, in its package's folder, and checks every run with
+// judge. want says what every run should do, for the error.
+func (v *Lesson) everyRun(ctx context.Context, b binary, runs int, want string, judge func(outcome) error) error {
 	bin, err := v.bin(b)
 	if err != nil {
 		return err
@@ -532,7 +551,7 @@ func (v *Lesson) everyRun(ctx context.Context, b binary, want string, judge func
 		procs = append(slices.Clone(procs), 0)
 	}
 	for _, p := range procs {
-		for range v.runs() {
+		for range runs {
 			jobs = append(jobs, job{procs: p})
 		}
 	}

@@ -125,10 +125,10 @@ func tail(s string, n int) string {
 // folder of testdata/fixtures. It is plain data.
 type Fixture struct {
 	Lesson course.Lesson
-	Name   string   // the fixture's folder name: "lock-incref-only"
-	Dir    string   // the folder holding the replacement files and expect.txt
-	About  string   // what the fix is, from expect.txt's comment
-	Pass   bool     // whether the spec must pass on it
+	Name   string // the fixture's folder name: "lock-incref-only"
+	Dir    string // the folder holding the replacement files and expect.txt
+	About  string // what the fix is, from expect.txt's comment
+	Pass   bool   // whether the spec must pass on it
 	// Race reports that the fixture is built with -race: a correct
 	// alternative, whose pass includes the race detector's, or a wrong fix
 	// whose expect.txt says "race: yes", which only the race detector

@@ -15,12 +15,16 @@ import (
 func runVerify(ctx context.Context, e *env, args []string) error {
 	fs := e.flags("verify")
 	runs := fs.Int("runs", verify.RunsEach, "how many times each starter and solution runs at each GOMAXPROCS and pinned to one CPU, with and without -race (1 for a quick pass; more to catch a spec that fails or passes by luck)")
+	fixtureRuns := fs.Int("fixture-runs", 0, "how many times each fixture runs at each GOMAXPROCS and pinned to one CPU (0: once, at the machine's GOMAXPROCS)")
 	names, err := e.parseInterspersed(fs, args)
 	if err != nil {
 		return err
 	}
 	if *runs < 1 {
 		return usagef("--runs must be at least 1, got %d", *runs)
+	}
+	if *fixtureRuns < 0 {
+		return usagef("--fixture-runs must be 0 (once) or more, got %d", *fixtureRuns)
 	}
 	lessons := course.InKit()
 	if len(names) > 0 {
@@ -34,8 +38,12 @@ func runVerify(ctx context.Context, e *env, args []string) error {
 	if len(names) > 0 {
 		what = plural(len(lessons), "lesson")
 	}
-	e.out.printf("%s %s, running each starter and solution %s at each GOMAXPROCS and pinned to one CPU\n",
-		e.out.paint(bold, "verifying"), what, plural(*runs, "time"))
+	each := "each starter and solution " + plural(*runs, "time")
+	if *fixtureRuns > 0 {
+		each += " and each fixture " + plural(*fixtureRuns, "time")
+	}
+	e.out.printf("%s %s, running %s at each GOMAXPROCS and pinned to one CPU\n",
+		e.out.paint(bold, "verifying"), what, each)
 	if len(names) == 0 {
 		e.out.printf("\n%s\n", e.out.paint(bold, "the course"))
 		for _, c := range verify.KitChecks(e.root) {
@@ -43,7 +51,7 @@ func runVerify(ctx context.Context, e *env, args []string) error {
 		}
 	}
 	for _, l := range lessons {
-		if err := t.lesson(ctx, &verify.Lesson{Root: e.root, Lesson: l, Runs: *runs}); err != nil {
+		if err := t.lesson(ctx, &verify.Lesson{Root: e.root, Lesson: l, Runs: *runs, FixtureRuns: *fixtureRuns}); err != nil {
 			return err
 		}
 	}

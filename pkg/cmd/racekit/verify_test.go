@@ -32,21 +32,26 @@ var _ = Describe("racekit verify", func() {
 
 	When("the kit's lesson is as it ships", func() {
 		It("lists every check of the lesson with a ✓, the same checks the kit's tests run, and exits 0", func() {
-			// A copy without the lesson's fixtures, which the kit's own
-			// tests (pkg/verify) build and check: here they would only be
-			// built a second time.
+			// A copy with only two of the lesson's fixtures, a correct fix
+			// and a wrong one: the kit's own tests (pkg/verify) build and
+			// check them all, which here would only be done a second time.
 			kit := tempKit()
-			s := racekit(kit, "verify", "--runs", "1", "1")
+			for _, name := range []string{"lock-defer-unlock", "lock-incref-only"} {
+				Expect(copyTree(filepath.Join(lesson.FixturesDir(kitRoot), name), filepath.Join(lesson.FixturesDir(kit), name))).To(Succeed())
+			}
+			s := racekit(kit, "verify", "--runs", "1", "--fixture-runs", "1", "1")
 			Expect(finish(s, slow)).To(Equal(0), "every check of a shipped lesson passes")
 			out := string(s.Out.Contents())
 
-			v := &verify.Lesson{Root: kit, Lesson: lesson, Runs: 1}
+			v := &verify.Lesson{Root: kit, Lesson: lesson, Runs: 1, FixtureRuns: 1}
 			lines := checkLines(out, v)
 			Expect(lines).NotTo(BeEmpty())
 			for name, line := range lines {
 				Expect(line).To(HavePrefix("  ✓ "), "racekit verify prints a ✓ line for the check %q, named as the kit's tests name it", name)
 			}
 			Expect(out).To(ContainSubstring("fails on the starter 4 runs out of 4 at GOMAXPROCS 1, 2 and 8 and pinned to one CPU, with -race"), "--runs sets how many runs at each GOMAXPROCS and pinned")
+			Expect(out).To(MatchRegexp(`(?m)^  ✓ accepts the fixture lock-defer-unlock \(.+\) 4 runs out of 4 at GOMAXPROCS 1, 2 and 8 and pinned to one CPU`), "--fixture-runs runs a correct fixture at each GOMAXPROCS and pinned")
+			Expect(out).To(MatchRegexp(`(?m)^  ✓ rejects the fixture lock-incref-only \(.+\) 4 runs out of 4 at GOMAXPROCS 1, 2 and 8 and pinned to one CPU`), "--fixture-runs runs a wrong fixture at each GOMAXPROCS and pinned")
 			Expect(out).To(MatchRegexp(`(?m)^✓ all %d checks passed in \d+\.\d s$`, len(lines)), "a total line ends the output")
 			Expect(out).NotTo(ContainSubstring("has every lesson of the catalogue"), "the kit-wide checks run only when no lesson is named")
 		})
@@ -97,6 +102,14 @@ var _ = Describe("racekit verify", func() {
 			s := racekit(kitRoot, "verify", "--runs", "0", "1")
 			Expect(finish(s, quick)).To(Equal(2))
 			Expect(string(s.Err.Contents())).To(ContainSubstring("--runs must be at least 1, got 0"))
+		})
+	})
+
+	When("--fixture-runs is negative", func() {
+		It("exits 2 and says why", func() {
+			s := racekit(kitRoot, "verify", "--fixture-runs", "-1", "1")
+			Expect(finish(s, quick)).To(Equal(2))
+			Expect(string(s.Err.Contents())).To(ContainSubstring("--fixture-runs must be 0 (once) or more, got -1"))
 		})
 	})
 })
