@@ -41,8 +41,9 @@
 // instructions run as one (LOAD_FAST then LOAD_CONST; COMPARE_OP then a
 // conditional jump), and x = x op c on an int that only x refers to
 // updates it in place. The results, the reference counts and the
-// instruction counts are those of the plain instructions. On the seeds'
-// countdown(5,000,000) the VM takes about two thirds of the time CPython
-// 3.11 takes on the same machine (BenchmarkCountdownVsCPython). Ints are
-// Go ints, not Python's unbounded ones.
+// instruction counts are those of the plain instructions. On the
+// countdown(5,000,000) of the course's source notebook (lesson 05), the VM
+// takes about two thirds of the time CPython 3.11 takes on the same machine
+// (BenchmarkCountdownVsCPython). Ints are Go ints, not Python's unbounded
+// ones.
 package vm

@@ -136,9 +136,9 @@ var _ = Describe("A batch of CPU-bound jobs", Ordered, func() {
 		})
 	})
 
-	When("two jobs count down with the seeds' three set-ups", func() {
+	When("two jobs count down with the course notebook's three set-ups", func() {
 		It("reports how long each takes (an experiment: it prints, it never asserts)", func() {
-			// The notebook in the seeds ran countdown(COUNT) with COUNT =
+			// The course's notebook on CPython's GIL ran countdown(COUNT) with COUNT =
 			// 5,000,000 in one thread, and in two halves as two threads and as
 			// two processes. This is the same experiment, with COUNT sized so
 			// that one thread takes about 10 ms here (much less work under
@@ -237,8 +237,8 @@ func speedups(exp *gmeasure.Experiment) string {
 	if runtime.GOMAXPROCS(0) == 1 {
 		b.WriteString("(GOMAXPROCS=1: one processor, so nothing can run in parallel and no set-up can be faster than one thread)\n")
 	}
-	b.WriteString("(the seeds' notebook, COUNT = 5,000,000: one thread 0.50 s, two threads 0.63 s, two processes 3.67 s " +
-		"(the notebook does not say why); the seeds' blog, three CPU-bound jobs: 23.1 s as threads, 9.98 s as processes)")
+	b.WriteString("(the course's notebook on the GIL, COUNT = 5,000,000: one thread 0.50 s, two threads 0.63 s, two processes 3.67 s " +
+		"(the notebook does not say why); the course's blog post, three CPU-bound jobs: 23.1 s as threads, 9.98 s as processes)")
 	return b.String()
 }
 
@@ -257,7 +257,7 @@ const (
 	turnsSchedule = "A A B"
 )
 
-// pair is the seeds' experiment in miniature: two equal halves.
+// pair is the notebook's experiment in miniature: two equal halves.
 func pair() []Job { return []Job{{"A", 2}, {"B", 2}} }
 
 // outcome is what one run of a batch scenario left behind, for the checks

@@ -2,7 +2,7 @@ package cpubound
 
 import "github.com/racekit/racekit/pkg/vm"
 
-// Countdown is the job every Batch runs: the seeds' countdown, which counts n
+// Countdown is the job every Batch runs: the course notebook's countdown, which counts n
 // down to 0, here also adding up the numbers it passes. In Python:
 //
 //	def countdown(n):

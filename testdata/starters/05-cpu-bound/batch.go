@@ -32,7 +32,7 @@ type Batch struct {
 // interpreters and turns on their debug checks.
 func NewBatch(jobs []Job, newInterpreter func(name string) *vm.Interpreter) *Batch {
 	b := &Batch{jobs: jobs, main: newInterpreter("main")}
-	// Like the globals of a Python script (the seeds' COUNT), each job's
+	// Like the globals of a Python script (the course notebook's COUNT), each job's
 	// input is a global of main: A.n for job A, B.n for job B.
 	for _, j := range jobs {
 		b.inputs = append(b.inputs, b.main.SetGlobal(j.Name+".n", j.N))

@@ -1,7 +1,7 @@
 // Package cpubound is lesson 05 of racekit: CPU-bound threads do not run
 // any faster under a global interpreter lock.
 //
-// A Batch runs CPU-bound jobs (the seeds' countdown) at once, one goroutine
+// A Batch runs CPU-bound jobs (the course notebook's countdown) at once, one goroutine
 // per job, and gathers their results. As written, every job is a thread of
 // one interpreter, so the jobs take turns on its GIL and never run at the
 // same time, however many processors there are; and every job appends its
