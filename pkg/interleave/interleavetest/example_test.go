@@ -1,7 +1,9 @@
 package interleavetest_test
 
 import (
+	"errors"
 	"fmt"
+	"runtime"
 	"sync"
 
 	"github.com/onsi/gomega"
@@ -64,4 +66,28 @@ func ExampleReturns() {
 	fmt.Println("returned; hits is", hits)
 	// Output:
 	// returned; hits is 1
+}
+
+// A spec ends with a hammer: the loop runs on several goroutines at once,
+// for real, so that go test -race sees the code under test overlap.
+func ExampleHammer() {
+	c := &counter{hits: interleave.NewInt("hits", 0)}
+	err := interleavetest.Hammer{Goroutines: 4, Iterations: 100}.Run(func(g, i int) { c.inc() })
+	fmt.Println("error:", err)
+	fmt.Println("hits:", c.hits.Get())
+
+	// A goroutine that leaves by runtime.Goexit has not finished its loop.
+	err = interleavetest.Hammer{Goroutines: 1, Iterations: 3}.Run(func(g, i int) {
+		if i == 1 {
+			runtime.Goexit()
+		}
+	})
+	var he *interleavetest.HammerError
+	if errors.As(err, &he) {
+		fmt.Printf("goroutine %d stopped in iteration %d; panicked: %v\n", he.G, he.I, he.Panicked)
+	}
+	// Output:
+	// error: <nil>
+	// hits: 400
+	// goroutine 0 stopped in iteration 1; panicked: false
 }

@@ -5,8 +5,10 @@
 //	Expect(interleave.Replay(fooSchedule, fooTrace)).To(interleavetest.Pass(), "lost update: ...")
 //	Expect(res.Trace).To(interleavetest.ShowUpdatesOf("foo.refcount", 2, 1), "keep the count in its interleave.Int ...")
 //
-// and [Returns], which turns a call that may hang into a failing spec
-// instead of a stalled suite.
+// [Returns], which turns a call that may hang into a failing spec instead
+// of a stalled suite, and [Hammer], which runs a loop on several goroutines
+// at once for the race detector and fails when one of them did not finish
+// it (a panic, runtime.Goexit or a hang).
 //
 // Everything here is safe for concurrent use.
 package interleavetest
