@@ -1,7 +1,9 @@
 package interleave_test
 
 import (
+	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"time"
 
@@ -87,6 +89,32 @@ var _ = Describe("Replay", func() {
 			Expect(res.Failure.Kind).To(Equal(interleave.Panicked))
 			Expect(res.Failure.Message).To(MatchRegexp(`^A panicked at interleave_test\.go:\d+ \(.*\): boom$`),
 				"the message names the goroutine, the line and the value")
+		})
+	})
+
+	When("a goroutine calls runtime.Goexit, whose deferred calls run as if it had finished", func() {
+		It("fails the run, naming the goroutine and the line, in a replay and in an exploration", func() {
+			sc := interleave.Scenario{Name: "goexit", Setup: func(r *interleave.Run) {
+				c := interleave.NewInt("c", 0)
+				finished := false
+				r.Go("A", func() {
+					defer func() { finished = true }() // what a deferred wg.Done would claim
+					c.Set(1)
+					runtime.Goexit()
+				})
+				r.Finally(func() error {
+					if !finished {
+						return errors.New("the deferred call did not run")
+					}
+					return nil
+				})
+			}}
+			res, _ := interleave.Replay("A A", sc)
+			Expect(res.Failure).NotTo(BeNil(), "a goroutine that never returned has not done its work, whatever its deferred calls say")
+			Expect(res.Failure.Kind).To(Equal(interleave.Panicked))
+			Expect(res.Failure.Message).To(MatchRegexp(`^A called runtime\.Goexit at interleave_test\.go:\d+ \(.*\): it ended before its function returned`),
+				"the message names the goroutine and the line of the Goexit")
+			Expect(interleave.Explore(sc).Passed()).To(BeFalse(), "every schedule of the exploration sees the Goexit too")
 		})
 	})
 

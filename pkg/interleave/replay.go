@@ -12,7 +12,8 @@ type FailureKind int
 const (
 	// Broken is a Finally check that returned an error.
 	Broken FailureKind = iota + 1
-	// Panicked is a goroutine that panicked.
+	// Panicked is a goroutine that panicked, or that called runtime.Goexit
+	// and so ended without returning.
 	Panicked
 	// Deadlock is every live goroutine blocked.
 	Deadlock
@@ -178,6 +179,10 @@ func execute(sc Scenario, opts Options, choose chooser) *Result {
 		r.mu.Unlock()
 		if panicked != nil {
 			p := panicked.panicked
+			if p.goexit {
+				return fail(Panicked, fmt.Sprintf("%s called runtime.Goexit at %s (%s): it ended before its function returned, "+
+					"which runs its deferred calls as if it had finished; a goroutine of a run must return", panicked.name, p.at, p.at.ShortFunc()))
+			}
 			return fail(Panicked, fmt.Sprintf("%s panicked at %s (%s): %v", panicked.name, p.at, p.at.ShortFunc(), p.value))
 		}
 		if live == 0 {

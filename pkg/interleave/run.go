@@ -184,8 +184,9 @@ type goroutine struct {
 }
 
 type panicInfo struct {
-	value any
-	at    Frame
+	value  any
+	at     Frame
+	goexit bool // the goroutine called runtime.Goexit; value says so
 }
 
 // Go starts fn in a new goroutine named name, paused before its first
@@ -230,9 +231,18 @@ func (g *goroutine) main(fn func()) {
 	defer func() {
 		p := recover()
 		r.mu.Lock()
-		if p != nil && !normal {
-			g.panicked = &panicInfo{value: p, at: panicFrame()}
-			r.trace = append(r.trace, Event{Step: r.step, G: g.name, Kind: Panic, Label: fmt.Sprint(p), At: g.panicked.at})
+		switch {
+		case p != nil && !normal:
+			g.panicked = &panicInfo{value: p, at: unwindFrame("runtime.gopanic")}
+		case !normal && !g.stopping:
+			// Neither a panic nor the scheduler's stop: the code under
+			// test called runtime.Goexit, which runs deferred calls (a
+			// wg.Done, say) as if the function had finished. A run's
+			// goroutines must return; this one did not.
+			g.panicked = &panicInfo{value: goexitValue, at: unwindFrame("runtime.Goexit"), goexit: true}
+		}
+		if g.panicked != nil {
+			r.trace = append(r.trace, Event{Step: r.step, G: g.name, Kind: Panic, Label: fmt.Sprint(g.panicked.value), At: g.panicked.at})
 		}
 		g.state = done
 		r.moves++
@@ -244,15 +254,20 @@ func (g *goroutine) main(fn func()) {
 	normal = true
 }
 
-// panicFrame is where, in the code under test, the goroutine panicked; it
-// is called from the deferred recover, so the panicking frames are still on
-// the stack, inside runtime.gopanic.
-func panicFrame() Frame {
+// goexitValue is the panic value a goroutine that called runtime.Goexit
+// is reported with.
+const goexitValue = "runtime.Goexit ended the goroutine before its function returned"
+
+// unwindFrame is where, in the code under test, the goroutine called the
+// runtime function fn (runtime.gopanic for a panic, runtime.Goexit); it is
+// called from the deferred recover, so the unwinding frames are still on
+// the stack, below fn.
+func unwindFrame(fn string) Frame {
 	pcs := make([]uintptr, 64)
 	n := runtime.Callers(3, pcs)
 	for i := range n {
-		fn := runtime.FuncForPC(pcs[i] - 1)
-		if fn != nil && fn.Name() == "runtime.gopanic" {
+		f := runtime.FuncForPC(pcs[i] - 1)
+		if f != nil && f.Name() == fn {
 			return codeFrame(runtime.CallersFrames(pcs[i+1 : n]))
 		}
 	}

@@ -3,6 +3,7 @@ package interleavetest_test
 import (
 	"os"
 	"path/filepath"
+	"runtime"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -90,6 +91,17 @@ var _ = Describe("Returns", func() {
 
 	It("panics on a nil func", func() {
 		Expect(func() { interleavetest.Returns(nil) }).To(PanicWith("interleavetest: Returns called with a nil func"))
+	})
+
+	It("fails the caller when f ends its goroutine with runtime.Goexit, even though f's deferred calls ran", func() {
+		deferred := false
+		Expect(func() {
+			interleavetest.Returns(func() {
+				defer func() { deferred = true }()
+				runtime.Goexit()
+			})
+		}).To(PanicWith(interleavetest.GoexitMessage), "a function that never returned did not do its work")
+		Expect(deferred).To(BeTrue(), "Goexit ran f's deferred calls, which is why they prove nothing")
 	})
 })
 

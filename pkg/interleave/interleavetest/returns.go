@@ -24,6 +24,11 @@ const HangBound = 10 * time.Second
 // unless f recovers it itself. In a Ginkgo spec, an f that makes assertions
 // must defer GinkgoRecover(), as any goroutine a spec starts must.
 //
+// f must return: if it ends its goroutine with runtime.Goexit instead, which
+// runs its deferred calls as if it had finished, Returns panics in the
+// caller's goroutine with a message saying so, which in a Ginkgo spec fails
+// the spec.
+//
 // Returns keeps no state: any number of goroutines may call it at once, and
 // each call waits only for its own f. In the terminology of the Go memory
 // model, the return from f is synchronized before Returns returns true, so
@@ -33,18 +38,35 @@ const HangBound = 10 * time.Second
 // Returns panics if f is nil.
 func Returns(f func()) bool { return returnsWithin(HangBound, f) }
 
+// GoexitMessage is the panic value of [Returns] when f called
+// runtime.Goexit.
+const GoexitMessage = "interleavetest: the function called runtime.Goexit instead of returning; " +
+	"its deferred calls ran as if it had finished, but the code after the Goexit never ran"
+
 // returnsWithin is Returns with the bound given.
 func returnsWithin(bound time.Duration, f func()) bool {
 	if f == nil {
 		panic("interleavetest: Returns called with a nil func")
 	}
-	done := make(chan struct{})
+	done := make(chan bool, 1) // true: f returned; false: it called runtime.Goexit
 	go func() {
-		defer close(done)
+		returned := false
+		defer func() {
+			if !returned {
+				if p := recover(); p != nil {
+					panic(p) // f's own panic goes on as if nothing had caught it
+				}
+			}
+			done <- returned
+		}()
 		f()
+		returned = true
 	}()
 	select {
-	case <-done:
+	case returned := <-done:
+		if !returned {
+			panic(GoexitMessage)
+		}
 		return true
 	case <-time.After(bound):
 		return false
