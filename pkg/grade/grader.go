@@ -180,6 +180,11 @@ func (g Grader) Lesson(ctx context.Context, submission string, l course.Lesson) 
 		return out.refuse("the lesson's code builds, but the rules for exercise files could not be checked on " +
 			strings.Join(rules.Unparsed, ", ") + ", so its specs were not run"), nil
 	}
+	if msg, err := g.specsOutOfReach(ctx, work, overlay, l, src, specs); err != nil {
+		return out, err
+	} else if msg != "" {
+		return out.refuse(msg), nil
+	}
 	run, err := testrun.Run(ctx, bin, testrun.Options{Dir: kitDir, Timeout: timeout, Report: filepath.Join(work, "report.json")})
 	if err != nil {
 		return out, fmt.Errorf("grade: %w", err)
@@ -188,6 +193,32 @@ func (g Grader) Lesson(ctx context.Context, submission string, l course.Lesson) 
 		return out, ctx.Err()
 	}
 	return judge(out, run, timeout), nil
+}
+
+// specsOutOfReach type-checks the lesson as it was built and returns a
+// refusal naming every place its exercise files use a name a spec file
+// declares, or "" when they use none. src maps the lesson's files to where
+// they came from; writeOverlay copied them into work/files.
+func (g Grader) specsOutOfReach(ctx context.Context, work, overlay string, l course.Lesson, src map[string]string, specs []string) (string, error) {
+	exports, err := exportData(ctx, g.Kit, "./lessons/"+l.Dir(), overlay)
+	if err != nil {
+		if ctx.Err() != nil {
+			return "", ctx.Err()
+		}
+		return "", fmt.Errorf("grade: %s built, but its imports cannot be listed to check its code: %w", l.Dir(), err)
+	}
+	files := map[string]string{}
+	for name := range src {
+		files[name] = filepath.Join(work, "files", name)
+	}
+	used, err := specNamesUsed(files, specs, exports, filepath.Join("lessons", l.Dir()))
+	switch {
+	case err != nil:
+		return "the lesson's code builds, but it could not be checked for names of the specs (" + firstLine(err.Error()) + "), so its specs were not run", nil
+	case len(used) > 0:
+		return ruleCheck{Broken: used}.message(), nil
+	}
+	return "", nil
 }
 
 // writeOverlay copies the files of src into work/files and writes a

@@ -18,19 +18,20 @@ import (
 // The rules for exercise files. Code in an exercise file runs inside the
 // test binary, so whatever it may call, it may use to pass without solving
 // the lesson: write Ginkgo's report itself and exit, turn on a dry run
-// through os.Args, hide its accesses from the race detector. The standard
-// library has many doors to those (os/exec, net/http/cgi, expvar's copy of
-// os.Args, assembly the race detector cannot see), so exercise files may
-// import only the packages below, which are all a lesson's fix needs (the
-// kit's sync and sync/atomic stand in for the standard library's, which
-// the scheduler cannot see): of
-// os they may use the standard streams and the environment, and of runtime
-// none of the hooks that talk to the race detector (RaceDisable,
-// RaceAcquire...). They may not import a package with a dot, nor change
-// (assign, take the address of) another package's variables, such as
-// vm.ErrNotHolder. No //go: directive other than //go:build and
-// //go:generate is allowed (//go:norace hides a function's accesses from
-// the race detector).
+// through os.Args, hide its accesses from the race detector, or behave one
+// way under a spec and another way in a program. The standard library has
+// many doors to those (os/exec, net/http/cgi, expvar's copy of os.Args,
+// assembly the race detector cannot see), so exercise files may import only
+// the packages below, which are all a lesson's fix needs (the kit's sync and
+// sync/atomic stand in for the standard library's, which the scheduler
+// cannot see). Of a few of those packages they may use only some names
+// (onlyNames), and of a few others not all (refusedNames). They may not
+// import a package with a dot, nor change (assign, take the address of)
+// another package's variables, such as vm.ErrNotHolder, nor use any name a
+// spec file declares (specNamesUsed, which needs the compiler's view of the
+// package). No //go: directive other than //go:build and //go:generate is
+// allowed (//go:norace hides a function's accesses from the race detector),
+// and no //line directive (it moves the positions these rules report).
 var (
 	// stdImports are the standard packages exercise files may import.
 	stdImports = []string{
@@ -43,14 +44,49 @@ var (
 	kitImports = []string{
 		course.KitSync,
 		course.KitSync + "/atomic",
-		"github.com/racekit/racekit/pkg/interleave",
+		kitInterleave,
 		"github.com/racekit/racekit/pkg/heap",
 		"github.com/racekit/racekit/pkg/vm",
 		"github.com/racekit/racekit/pkg/gil",
 	}
-	// osAllowed are the only names of package os exercise files may use.
-	osAllowed = []string{"Stdout", "Stderr", "Getenv", "LookupEnv"}
+	// onlyNames are, for some allowed imports, the only names exercise
+	// files may use of them, and why the rest are out of bounds.
+	onlyNames = map[string]nameRule{
+		"os": {[]string{"Stdout", "Stderr"},
+			"the rest reach outside the lesson: the process (Exit, Args), the grader's environment (Getenv) and its files"},
+		"runtime": {[]string{"Gosched", "KeepAlive", "NumCPU"},
+			"the rest can end a goroutine behind the specs' back (Goexit), tell a spec from a program (Callers, Caller, Stack, FuncForPC, NumGoroutine) or talk to the race detector (RaceDisable...)"},
+		kitInterleave: {[]string{"Int", "NewInt", "Point", "PointAs"},
+			"the rest is the specs' own machinery, and InRun would let code behave one way under the scheduler and another everywhere else"},
+	}
+	// refusedNames are, for some allowed imports, names exercise files
+	// may not use, and why.
+	refusedNames = map[string]nameRule{
+		"time": {[]string{"Now", "Since", "Until"},
+			"a spec's clock may be fake (testing/synctest), so reading it tells a spec from a program; a fix needs to wait or sleep, never to read the clock"},
+	}
 )
+
+// kitInterleave is the import path of the kit's scheduler.
+const kitInterleave = "github.com/racekit/racekit/pkg/interleave"
+
+// A nameRule lists names of a package and says why they are listed.
+type nameRule struct {
+	names []string
+	why   string
+}
+
+// nameRefused says whether an exercise file may not use pkg.name, given
+// the package's import path, and why not.
+func nameRefused(importPath, name string) (string, bool) {
+	if r, ok := onlyNames[importPath]; ok && !slices.Contains(r.names, name) {
+		return fmt.Sprintf("of package %s, exercise files may use only %s: %s", importPath, strings.Join(r.names, ", "), r.why), true
+	}
+	if r, ok := refusedNames[importPath]; ok && slices.Contains(r.names, name) {
+		return fmt.Sprintf("exercise files may not use %s of package %s: %s", strings.Join(r.names, ", "), importPath, r.why), true
+	}
+	return "", false
+}
 
 // allowedImport says whether an exercise file may import path, and why
 // not when it may not.
@@ -118,21 +154,24 @@ func breakRules(dir, shown string, files []string) ruleCheck {
 			c.Unparsed = append(c.Unparsed, fmt.Sprintf("%s (%v)", filepath.Join(shown, name), firstLine(err.Error())))
 			continue
 		}
+		// Positions as the file has them: a //line directive (refused
+		// below) must not move where a complaint points.
 		at := func(p token.Pos) string {
-			return fmt.Sprintf("%s:%d", filepath.Join(shown, name), fset.Position(p).Line)
+			return fmt.Sprintf("%s:%d", filepath.Join(shown, name), fset.PositionFor(p, false).Line)
 		}
 		for _, g := range f.Comments {
 			for _, cm := range g.List {
+				if strings.HasPrefix(cm.Text, "//line ") || strings.HasPrefix(cm.Text, "/*line ") {
+					c.Broken = append(c.Broken, fmt.Sprintf("%s: a //line directive: exercise files may not move the positions the compiler and these rules report", at(cm.Pos())))
+					continue
+				}
 				d, ok := strings.CutPrefix(cm.Text, "//go:")
 				if ok && !strings.HasPrefix(d, "build ") && !strings.HasPrefix(d, "generate ") {
 					c.Broken = append(c.Broken, fmt.Sprintf("%s: the directive %s: exercise files may use no //go: directive but //go:build and //go:generate", at(cm.Pos()), strings.Fields(cm.Text)[0]))
 				}
 			}
 		}
-		// The local names of os and runtime, whose names are checked one
-		// by one, and of every import.
-		osNames, runtimeNames := map[string]bool{}, map[string]bool{}
-		imported := map[string]bool{} // local names of the file's imports
+		imported := map[string]string{} // the file's imports: local name -> import path
 		for _, imp := range f.Imports {
 			p, _ := strconv.Unquote(imp.Path.Value)
 			if ok, why := allowedImport(p); !ok {
@@ -143,13 +182,8 @@ func breakRules(dir, shown string, files []string) ruleCheck {
 			switch {
 			case local == ".":
 				c.Broken = append(c.Broken, fmt.Sprintf("%s: imports %s with a dot: exercise files name what they use from a package by the package's name, so that these rules can see it", at(imp.Pos()), p))
-			case p == "os":
-				osNames[local] = true
-			case p == "runtime":
-				runtimeNames[local] = true
-			}
-			if local != "_" && local != "." {
-				imported[local] = true
+			case local != "_":
+				imported[local] = p
 			}
 		}
 		// pkgOf is the package name X in X.Name, when X names an import
@@ -157,7 +191,7 @@ func breakRules(dir, shown string, files []string) ruleCheck {
 		// resolves; an import it leaves unresolved).
 		pkgOf := func(sel *ast.SelectorExpr) (string, bool) {
 			id, ok := sel.X.(*ast.Ident)
-			if !ok || id.Obj != nil || !imported[id.Name] {
+			if !ok || id.Obj != nil || imported[id.Name] == "" {
 				return "", false
 			}
 			return id.Name, true
@@ -214,11 +248,8 @@ func breakRules(dir, shown string, files []string) ruleCheck {
 			if !ok {
 				return true
 			}
-			switch name := sel.Sel.Name; {
-			case osNames[pkg] && !slices.Contains(osAllowed, name):
-				c.Broken = append(c.Broken, fmt.Sprintf("%s: %s.%s: of package os, exercise files may use only %s", at(sel.Pos()), pkg, name, strings.Join(osAllowed, ", ")))
-			case runtimeNames[pkg] && strings.HasPrefix(name, "Race"):
-				c.Broken = append(c.Broken, fmt.Sprintf("%s: %s.%s: exercise files may not talk to the race detector", at(sel.Pos()), pkg, name))
+			if why, refused := nameRefused(imported[pkg], sel.Sel.Name); refused {
+				c.Broken = append(c.Broken, fmt.Sprintf("%s: %s.%s: %s", at(sel.Pos()), pkg, sel.Sel.Name, why))
 			}
 			return true
 		})

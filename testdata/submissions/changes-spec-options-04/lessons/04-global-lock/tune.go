@@ -1,0 +1,5 @@
+package globallock
+
+func init() {
+	controlled.MaxSteps = 1
+}

@@ -1,0 +1,6 @@
+package lostupdate
+
+import "os"
+
+//line object_test.go:1
+var args = os.Args
