@@ -1,7 +1,6 @@
 package testrun
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -9,6 +8,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Build says what to compile: one package's test binary, as `go test -c`
@@ -19,6 +19,16 @@ type Build struct {
 	Race    bool   // build with the race detector
 	Overlay string // a `go build -overlay` file, or "" for none
 	Output  string // where to write the binary
+	// Timeout is how long the go command may take, compilers and linker
+	// included; zero means no limit. A build that takes longer is killed
+	// and Compile returns a *LimitError.
+	Timeout time.Duration
+	// Limits bound the memory and threads of the go command and every
+	// compiler it starts, together; the zero value sets none.
+	Limits Limits
+	// OutputLimit is how many bytes of the go command's output are kept
+	// (the first and the last half); zero means DefaultOutputLimit.
+	OutputLimit int
 }
 
 // Problem is one compiler complaint: where, and what.
@@ -58,7 +68,10 @@ func (e *BuildError) Error() string {
 }
 
 // Compile builds b's test binary. A package that does not compile gets a
-// *BuildError; a go command that cannot be run at all gets that error.
+// *BuildError; a build killed for going over b.Timeout or b.Limits gets a
+// *LimitError; a go command that cannot be run at all gets that error.
+// The go command runs in a process group of its own, which is killed when
+// ctx is done, so that no compiler outlives it.
 func Compile(ctx context.Context, b Build) error {
 	if b.Package == "" || b.Output == "" {
 		return errors.New("testrun: Build needs a Package and an Output")
@@ -75,13 +88,16 @@ func Compile(ctx context.Context, b Build) error {
 		args = append(args, "-overlay", b.Overlay)
 	}
 	args = append(args, b.Package)
-	cmd := exec.CommandContext(ctx, "go", args...)
+	cmd := exec.Command("go", args...)
 	cmd.Dir = b.Dir
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	err := cmd.Run()
+	out := newCapture(b.OutputLimit)
+	cmd.Stdout, cmd.Stderr = out, out
+	cmd.WaitDelay = time.Second
+	err, over := supervise(ctx, cmd, b.Limits, b.Timeout)
 	var exit *exec.ExitError
 	switch {
+	case over != nil:
+		return over
 	case err == nil:
 		return nil
 	case errors.As(err, &exit) && ctx.Err() == nil:

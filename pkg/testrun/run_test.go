@@ -28,15 +28,21 @@ var _ = Describe("Compile and Run", Ordered, func() {
 			To(Succeed(), "the fixture suite compiles with the race detector")
 	})
 
+	// runWith runs the fixture suite with SUITE_DOES=does and a report,
+	// with the other options of o.
+	runWith := func(ctx context.Context, does string, o testrun.Options) testrun.Result {
+		GinkgoHelper()
+		o.Dir, o.Report, o.Env = work, filepath.Join(work, "report.json"), []string{"SUITE_DOES=" + does}
+		r, err := testrun.Run(ctx, bin, o)
+		Expect(err).NotTo(HaveOccurred(), "a binary that can be started is never an error, whatever it does")
+		return r
+	}
+
 	// run runs the fixture suite with SUITE_DOES=does, a report and the
 	// given time limit.
 	run := func(ctx context.Context, does string, timeout time.Duration) testrun.Result {
 		GinkgoHelper()
-		r, err := testrun.Run(ctx, bin, testrun.Options{
-			Dir: work, Timeout: timeout, Report: filepath.Join(work, "report.json"), Env: []string{"SUITE_DOES=" + does},
-		})
-		Expect(err).NotTo(HaveOccurred(), "a binary that can be started is never an error, whatever it does")
-		return r
+		return runWith(ctx, does, testrun.Options{Timeout: timeout})
 	}
 
 	// states maps each spec's text to its state in r's report.
@@ -72,6 +78,22 @@ var _ = Describe("Compile and Run", Ordered, func() {
 			Expect(be.Problems[0].File).To(Equal(broken), "the overlay's file, not the one on disk, is the one that did not build")
 			Expect(be.Problems[0].Line).To(Equal(3), "the broken line is line 3 of the overlaid file")
 			Expect(filepath.Join(work, "broken.test")).NotTo(BeAnExistingFile(), "no binary is written")
+		})
+
+		It("kills a build that outlives its Timeout, with the go command's compilers, and says so", func(ctx SpecContext) {
+			err := testrun.Compile(ctx, testrun.Build{Package: "./testdata/suite", Race: true, Output: filepath.Join(work, "slow.test"), Timeout: time.Millisecond})
+			var le *testrun.LimitError
+			Expect(errors.As(err, &le)).To(BeTrue(), "a build stopped at its deadline is a *LimitError, not a build error of the code: %v", err)
+			Expect(le.Limit).To(Equal("time"), "the limit crossed is the time limit")
+			Expect(le.Error()).To(ContainSubstring("did not finish within its time limit of 1ms"), "the error names the limit")
+		})
+
+		It("kills a build that goes over its memory limit, and says so", func(ctx SpecContext) {
+			err := testrun.Compile(ctx, testrun.Build{Package: "./testdata/suite", Race: true, Output: filepath.Join(work, "big.test"), Limits: testrun.Limits{Memory: 1 << 20}})
+			var le *testrun.LimitError
+			Expect(errors.As(err, &le)).To(BeTrue(), "the go command alone needs more than 1 MiB, so the build is stopped: %v", err)
+			Expect(le.Limit).To(Equal("memory"), "the limit crossed is memory's")
+			Expect(le.Max).To(Equal("1 MiB"), "the limit is written for a person")
 		})
 
 		It("refuses a Build without a Package or an Output", func(ctx SpecContext) {
@@ -145,6 +167,45 @@ var _ = Describe("Compile and Run", Ordered, func() {
 			r := run(ctx, "orphan", time.Minute)
 			Expect(r.ExitCode).To(Equal(0), "the binary itself finished and every spec passed:\n%s", r.Output)
 			Expect(r.Report).NotTo(BeNil(), "its report was written before the child let go of the output")
+		})
+
+		It("kills a binary that goes over its memory limit, and says which limit it crossed", func(ctx SpecContext) {
+			r := runWith(ctx, "hog", testrun.Options{Timeout: time.Minute, Limits: testrun.Limits{Memory: 200 << 20}})
+			Expect(r.Limit).NotTo(BeNil(), "the binary takes memory without end, so it must be stopped (by %s):\n%s", testrun.HowLimited(), r.Output)
+			Expect(r.Limit.Limit).To(Equal("memory"), "the limit crossed is memory's")
+			Expect(r.Limit.Max).To(Equal("200 MiB"), "and it is the one asked for")
+			Expect(r.Killed).To(BeFalse(), "it was stopped by its memory limit, long before its time limit")
+			Expect(r.ExitCode).To(Equal(-1), "a killed process has no exit status of its own")
+		})
+
+		It("kills a binary that starts more threads than its limit", func(ctx SpecContext) {
+			r := runWith(ctx, "threads", testrun.Options{Timeout: time.Minute, Limits: testrun.Limits{Threads: 100}})
+			Expect(r.Limit).NotTo(BeNil(), "the binary starts 2000 threads, so it must be stopped (by %s):\n%s", testrun.HowLimited(), r.Output)
+			Expect(r.Limit.Limit).To(Equal("threads"), "the limit crossed is the threads'")
+		})
+
+		It("keeps the first and the last part of a flood of output, and counts the rest", func(ctx SpecContext) {
+			r := run(ctx, "flood", time.Minute)
+			Expect(len(r.Output)).To(BeNumerically("<", testrun.DefaultOutputLimit+100), "8 MiB of output are cut to the limit, whatever the binary prints")
+			Expect(r.Output).To(HavePrefix("flood flood"), "the first part is kept: it says what the binary started doing")
+			Expect(r.Output).To(MatchRegexp(`\.\.\. \(\d+ bytes of output left out\) \.\.\.`), "the cut is marked, with how much was left out")
+			Expect(r.Output).To(ContainSubstring("Ran 4 of 4 Specs"), "the last part is kept: a crash, a race report or Ginkgo's summary comes at the end")
+			Expect(r.Report).NotTo(BeNil(), "the report does not depend on the output")
+		})
+
+		It("gives the binary none of the caller's environment but what it adds", func(ctx SpecContext) {
+			GinkgoT().Setenv("TESTRUN_PLANTED_TOKEN", "planted-secret")
+			r := run(ctx, "env", time.Minute)
+			Expect(r.Output).To(ContainSubstring(`HOME="" PWD="" TOKEN=""`), "code in the binary must not read the grader's home, folder or secrets")
+			Expect(r.ExitCode).To(Equal(0), "a test binary needs none of them:\n%s", r.Output)
+		})
+
+		It("leaves Report nil for a report larger than ReportLimit, and says so", func(ctx SpecContext) {
+			r := runWith(ctx, "fail", testrun.Options{Timeout: time.Minute, ReportLimit: 100})
+			Expect(r.Report).To(BeNil(), "a report over the limit is not read")
+			var big *testrun.ReportTooBig
+			Expect(errors.As(r.ReportError, &big)).To(BeTrue(), "ReportError says the report was too big, not that there was none: %v", r.ReportError)
+			Expect(big.Error()).To(ContainSubstring("larger than the 100 B that are read"), "the error names the limit")
 		})
 
 		It("returns an error for a binary that cannot be started", func(ctx SpecContext) {
