@@ -169,3 +169,9 @@ func (e *HammerError) Error() string {
 		"detector nor the checks after the loop could see it. Code under test must return to its caller",
 		e.G, e.I, e.Iterations)
 }
+
+// GomegaString is how Gomega shows the error after its message: how far
+// each goroutine got.
+func (e *HammerError) GomegaString() string {
+	return fmt.Sprintf("iterations finished, goroutine by goroutine: %v of %d", e.Finished, e.Iterations)
+}

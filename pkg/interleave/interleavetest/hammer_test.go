@@ -107,6 +107,8 @@ var _ = Describe("Hammer", func() {
 		Expect(he.Finished).To(Equal([]int{3, 1}), "goroutine 0 finished, goroutine 1 is stuck in iteration 1")
 		Expect(err).To(MatchError("interleavetest: the hammer's 2 goroutines did not finish their 3 iterations each within 20ms " +
 			"(iterations finished, goroutine by goroutine: [3 1]): the code under test probably deadlocked, or waits for something that never comes"))
+		Expect(he.GomegaString()).To(Equal("iterations finished, goroutine by goroutine: [3 1] of 3"),
+			"what Gomega shows after the message")
 		close(release)
 		left.Wait()
 	})

@@ -146,3 +146,38 @@ var _ = Describe("LocksOtherThan", func() {
 			"foo.mu is foo's own, and an unlock is not a lock taken")
 	})
 })
+
+var _ = Describe("FieldOf", func() {
+	type object struct {
+		Name     string
+		other    *interleave.Int
+		refcount *interleave.Int
+		plain    int
+	}
+	o := &object{Name: "foo", other: interleave.NewInt("foo.other", 7), refcount: interleave.NewInt("foo.refcount", 3), plain: 5}
+	byName := func(name string) func(*interleave.Int) bool {
+		return func(c *interleave.Int) bool { return c != nil && c.Name() == name }
+	}
+
+	It("finds an unexported field of the type asked for, the first that keep keeps", func() {
+		c, ok := interleavetest.FieldOf(o, byName("foo.refcount"))
+		Expect(ok).To(BeTrue())
+		Expect(c).To(BeIdenticalTo(o.refcount), "the field's own value: the cell itself, not a copy")
+		first, _ := interleavetest.FieldOf[*interleave.Int](o, nil)
+		Expect(first).To(BeIdenticalTo(o.other), "keep nil keeps the first field of the type")
+		n, ok := interleavetest.FieldOf[int](o, nil)
+		Expect(ok).To(BeTrue())
+		Expect(n).To(Equal(5), "plain values too")
+	})
+
+	It("reports false when no field fits, or p is not a pointer to a struct", func() {
+		_, ok := interleavetest.FieldOf(o, byName("bar.refcount"))
+		Expect(ok).To(BeFalse(), "no cell of that name")
+		_, ok = interleavetest.FieldOf[float64](o, nil)
+		Expect(ok).To(BeFalse(), "no field of that type")
+		_, ok = interleavetest.FieldOf[int](*o, nil)
+		Expect(ok).To(BeFalse(), "a struct, not a pointer to one")
+		_, ok = interleavetest.FieldOf[int]((*object)(nil), nil)
+		Expect(ok).To(BeFalse(), "a nil pointer")
+	})
+})
