@@ -255,6 +255,32 @@ end
 			Expect(t.Instructions()).To(Equal(countdownInstructions(50)), "after Join the instruction count can be read")
 		})
 	})
+
+	Describe("an interpreter", func() {
+		It("counts the instructions of every call of its threads once it has ended, and no other interpreter's", func() {
+			countdown := vm.MustAssemble("countdown.asm", countdownText)
+			in, other := vm.New(vm.Config{}), vm.New(vm.Config{})
+			Expect(in.Instructions()).To(BeZero(), "a new interpreter has run nothing")
+			a, b := in.NewThread("A"), in.NewThread("B")
+			Expect(a.Call(countdown, "countdown", 10)).To(Equal(0))
+			Expect(in.Instructions()).To(Equal(countdownInstructions(10)), "A's call has ended: its instructions count")
+			b.Start(countdown, "countdown", 20)
+			Expect(a.Call(countdown, "countdown", 30)).To(Equal(0))
+			Expect(b.Join()).To(Equal(0))
+			Expect(in.Instructions()).To(Equal(countdownInstructions(10)+countdownInstructions(20)+countdownInstructions(30)),
+				"every call of every thread, whichever goroutine it ran on")
+			Expect(other.Instructions()).To(BeZero(), "another interpreter's threads ran nothing")
+		})
+
+		It("counts a call that ended with an error, up to where it failed", func() {
+			t := interp.NewThread("A")
+			before := interp.Instructions()
+			_, err := t.Call(vm.MustAssemble("op.asm", binaryText("BINARY_OP", "+")), "op", "x", 1)
+			Expect(err).To(HaveOccurred())
+			Expect(interp.Instructions() - before).To(Equal(t.Instructions()), "the instructions run before the error count")
+			Expect(t.Instructions()).To(BeNumerically(">", 0))
+		})
+	})
 })
 
 // unboundText stores x on one path only, then reads it: f(False) and

@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"strconv"
 	"sync"
+	"sync/atomic"
 
 	"github.com/racekit/racekit/pkg/interleave"
 )
@@ -90,6 +91,8 @@ type Interpreter struct {
 
 	holder   *Thread // the thread the VM last saw take the lock; guarded by the GIL
 	freeInts *Object // freed int objects for reuse, linked by next; guarded by the GIL
+
+	ran atomic.Int64 // instructions run by the interpreter's threads in calls that have ended
 }
 
 // global is one global variable's slot; obj is guarded by the GIL.
@@ -155,6 +158,19 @@ func (in *Interpreter) Threads() int {
 	defer in.mu.Unlock()
 	return in.threads
 }
+
+// Instructions returns how many bytecode instructions the interpreter's
+// threads have run, in all, in calls ([Thread.Call], [Thread.Start]) that
+// have ended, by returning or with an error or a panic. Each call adds what
+// it ran, counted as [Thread.Instructions] counts it, when it ends: a call
+// still running is not counted yet.
+//
+// It is the VM's own count, which no program or builtin can change, so a
+// spec reads it to check that work really ran as bytecode in this
+// interpreter, rather than trusting what the code under test reports.
+// Instructions is safe for concurrent use; every call that ended before it
+// was called is counted.
+func (in *Interpreter) Instructions() int64 { return in.ran.Load() }
 
 // NewThread returns a new thread of the interpreter, named name in
 // messages and traces. It does not run anything yet: see [Thread.Call] and

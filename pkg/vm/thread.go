@@ -86,6 +86,7 @@ func (t *Thread) Call(p *Program, fn string, args ...any) (any, error) {
 		defer t.interp.runsOn(t)()
 		t.touched = "" // from a call that died of its panic
 	}
+	defer func(start int64) { t.interp.ran.Add(t.ran - start) }(t.ran)
 	t.AcquireGIL()
 	returned := false
 	defer func() {
