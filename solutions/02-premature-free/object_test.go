@@ -2,9 +2,9 @@ package prematurefree
 
 import (
 	"embed"
+	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"sync/atomic"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -12,6 +12,7 @@ import (
 	"github.com/onsi/gomega/gcustom"
 	"github.com/onsi/gomega/types"
 
+	"github.com/racekit/racekit/pkg/heap"
 	"github.com/racekit/racekit/pkg/interleave"
 	"github.com/racekit/racekit/pkg/interleave/interleavetest"
 )
@@ -91,8 +92,9 @@ var _ = Describe("Object", Ordered, ContinueOnFailure, func() {
 		})
 
 		It("keeps the count in foo.refcount, where the scheduler sees every read and write", func() {
+			var foo *Object
 			res := alone("one goroutine takes a reference to foo and drops two", func() {
-				foo := NewObject("foo")
+				foo = NewObject("foo")
 				foo.IncRef()
 				foo.DecRef()
 				foo.DecRef()
@@ -109,6 +111,9 @@ var _ = Describe("Object", Ordered, ContinueOnFailure, func() {
 				}
 			}
 			Expect(frees).To(Equal(1), "the object must be freed exactly once, by the DecRef that drops the last reference.\n"+res.Trace.String())
+			_, own := cellOf(foo)
+			Expect(own).To(BeTrue(), "keep the count in the Object itself, in its refcount field, the interleave.Int NewObject "+
+				"makes: the specs read the count an object really holds there, whatever its RefCount says. Next: HINTS.md, hint 2.")
 		})
 	})
 
@@ -160,37 +165,36 @@ var _ = Describe("Object", Ordered, ContinueOnFailure, func() {
 			}
 			const goroutines, rounds = 8, 200
 			foo := NewObject("foo")
-			if !interleavetest.Returns(func() {
-				defer GinkgoRecover()
-				var wg sync.WaitGroup
-				for range goroutines {
-					foo.IncRef() // handed to the goroutine, which drops it when done
-					wg.Go(func() {
-						defer GinkgoRecover()
-						for range rounds {
-							foo.IncRef()
-							foo.Use()
-							// The doc allows RefCount while others update: it
-							// must see at least this goroutine's two references.
-							if n := foo.RefCount(); n < 2 {
-								Fail(fmt.Sprintf("premature free: RefCount returned %d while this goroutine held two references: a count went missing. Next: HINTS.md, hint 2.", n))
-							}
-							foo.DecRef()
-						}
-						foo.Use()
-						foo.DecRef()
-					})
-				}
-				wg.Wait()
-				Expect(foo).To(HaveRefCount(1), "after every goroutine dropped the references it took, only the owner's must be left.")
-				Expect(foo).NotTo(BeFreed(), "premature free: foo was freed while its owner still held it.")
-				foo.DecRef()
-				Expect(foo).To(HaveRefCount(0), "the owner dropped the last reference.")
-				Expect(foo).To(BeFreed(), "leak: the owner dropped the last reference, so foo must be freed.")
-			}) {
-				Fail(fmt.Sprintf("the goroutines did not finish within %v: they probably deadlocked "+
-					"(a lock that is never unlocked on some path, or locked twice by one goroutine).", interleavetest.HangBound))
+			for range goroutines {
+				handOver(foo) // one reference for each goroutine, which drops it in its last round
 			}
+			err := interleavetest.Hammer{Goroutines: goroutines, Iterations: rounds}.Run(func(_, i int) {
+				foo.IncRef()
+				foo.Use()
+				// The doc allows RefCount while others update: it must see
+				// at least this goroutine's two references.
+				if n := foo.RefCount(); n < 2 {
+					Fail(fmt.Sprintf("premature free: RefCount returned %d while this goroutine held two references: a count went missing. Next: HINTS.md, hint 2.", n))
+				}
+				foo.DecRef()
+				if i == rounds-1 {
+					foo.Use()
+					foo.DecRef()
+				}
+			})
+			Expect(err).NotTo(HaveOccurred(), func() string {
+				if he := (*interleavetest.HammerError)(nil); errors.As(err, &he) && he.Hung {
+					return "the goroutines probably deadlocked (a lock that is never unlocked on some path, or locked twice by one goroutine). Next: HINTS.md, hint 3."
+				}
+				return "every goroutine must take, use and drop all of its references: IncRef, Use and DecRef must return to their caller. Next: HINTS.md, hint 3."
+			})
+			Expect(state(foo)).To(HaveRefCount(1), "after every goroutine dropped the references it took, only the owner's must be left.")
+			Expect(state(foo)).NotTo(BeFreed(), "premature free: foo was freed while its owner still held it.")
+			if err := returns("foo.DecRef()", foo.DecRef); err != nil {
+				Fail(err.Error())
+			}
+			Expect(state(foo)).To(HaveRefCount(0), "the owner dropped the last reference.")
+			Expect(state(foo)).To(BeFreed(), "leak: the owner dropped the last reference, so foo must be freed.")
 		})
 	})
 })
@@ -278,12 +282,15 @@ func allDropped(foo *Object) error {
 	if err := returns("foo.RefCount() and foo.Freed()", func() { now = look(foo) }); err != nil {
 		return err
 	}
+	if err := now.check(); err != nil {
+		return err
+	}
 	switch {
 	case now.refs > 0:
 		return fmt.Errorf("refcount is %d after every holder dropped its reference (want 0): a decrement was lost, so foo leaks", now.refs)
 	case now.refs < 0:
 		return fmt.Errorf("refcount is %d after every holder dropped its reference (want 0): an increment was lost, so foo's count reached 0 while a holder was left", now.refs)
-	case !now.freed:
+	case now.frees == 0:
 		return fmt.Errorf("refcount is 0, but foo was never freed: foo leaks (want it freed exactly once, by the DecRef that dropped the last reference)")
 	}
 	return nil
@@ -371,6 +378,9 @@ func why(f *interleave.Failure, story string) string {
 		what = "deadlock: every goroutine waits for a lock; some path through IncRef or DecRef leaves it locked, or locks it twice"
 	case strings.Contains(f.Message, "did not return") || strings.Contains(f.Message, "was not called"):
 		what = "hang: every goroutine finished, but asking foo for its count then waited for a lock that nobody will unlock"
+	case f.Kind == interleave.Broken && strings.Contains(f.Message, reportsHeld):
+		what = "the race was hidden, not fixed: foo.refcount, the count foo really holds, lost an update, while RefCount " +
+			"reported a count kept somewhere else (see the last lines below). " + reportsHeld
 	case f.Kind == interleave.Broken:
 		what = "every goroutine finished, but foo's count or memory is wrong (see the last lines below)"
 	default:
@@ -412,33 +422,92 @@ func raceStory(t interleave.Trace) string {
 		"read-modify-write, as in lesson 01", bare.G, fn, other.G, otherFn)
 }
 
-// seen is what RefCount and Freed returned at one moment.
+// seen is an object at one moment: what it really held (the count in its
+// cell foo.refcount, the frees its heap.Block saw), and what its RefCount
+// and Freed reported.
 type seen struct {
-	refs  int
-	freed bool
+	cell     string // the cell's name, "foo.refcount"; "" if the object keeps no such cell
+	refs     int    // what the cell held; RefCount's answer if there is no cell
+	reported int    // what RefCount returned
+	block    bool   // whether the object keeps a heap.Block named after it
+	frees    int    // how many times the heap saw the block freed
+	said     bool   // what Freed returned
 }
 
-func (s seen) RefCount() int { return s.refs }
-func (s seen) Freed() bool   { return s.freed }
+// reportsHeld is what an object whose RefCount or Freed reports something
+// else than what it holds is told.
+const reportsHeld = "RefCount and Freed must report what the object really holds"
 
-func look(o *Object) seen { return seen{refs: o.RefCount(), freed: o.Freed()} }
-
-// counted is an *Object, or what one looked like at some moment.
-type counted interface {
-	RefCount() int
-	Freed() bool
+// check returns an error when RefCount or Freed reported something else
+// than the object held, or the object keeps no memory the heap can see.
+func (s seen) check() error {
+	switch {
+	case s.refs != s.reported:
+		return fmt.Errorf("foo's RefCount returned %d, but %s holds %d: %s, the count in its interleave.Int. "+
+			"Answering from a second count kept on the side hides a lost update in %s from the specs instead of fixing it: "+
+			"make every change of %s, and the decision to free, one critical section.", s.reported, s.cell, s.refs, reportsHeld, s.cell, s.cell)
+	case !s.block:
+		return errors.New("foo keeps no heap.Block named foo: keep the memory NewObject allocates (heap.Alloc) in the Object, " +
+			"where the specs see when it is freed")
+	case s.said != (s.frees > 0):
+		return fmt.Errorf("foo's Freed returned %t, but the heap saw foo's memory freed %d times: %s, "+
+			"what happened to its heap.Block (o.mem.Freed()).", s.said, s.frees, reportsHeld)
+	}
+	return nil
 }
 
-// HaveRefCount succeeds when the object's count is n.
+// cellOf returns the interleave.Int in which o keeps its count, the field
+// of o named "<name>.refcount" (as NewObject makes it), and whether there
+// is one.
+func cellOf(o *Object) (*interleave.Int, bool) {
+	return interleavetest.FieldOf(o, func(c *interleave.Int) bool { return c != nil && c.Name() == o.Name()+".refcount" })
+}
+
+// look reads what o holds, from its cell and its heap.Block, and asks its
+// RefCount and Freed. An Object that keeps no cell named "<name>.refcount"
+// is taken at its RefCount's word: the spec that watches foo.refcount fails
+// it. Call look where no other goroutine changes o: from the only goroutine
+// that runs, or once they have all finished.
+func look(o *Object) seen {
+	s := seen{reported: o.RefCount(), said: o.Freed()}
+	s.refs = s.reported
+	if c, ok := cellOf(o); ok {
+		s.cell, s.refs = c.Name(), c.Get()
+	}
+	if b, ok := interleavetest.FieldOf(o, func(b *heap.Block) bool { return b != nil && b.Name() == o.Name() }); ok {
+		s.block, s.frees = true, b.Frees()
+	}
+	return s
+}
+
+// state is look through returns, for a spec: a hang or a panic fails it.
+func state(o *Object) seen {
+	GinkgoHelper()
+	var s seen
+	if err := returns("foo.RefCount() and foo.Freed()", func() { s = look(o) }); err != nil {
+		Fail(err.Error())
+	}
+	return s
+}
+
+// HaveRefCount succeeds when the object held n references: its cell held
+// n, and its RefCount agreed. When RefCount or Freed reported something else
+// than the object held, it fails either way, saying so.
 func HaveRefCount(n int) types.GomegaMatcher {
-	return gcustom.MakeMatcher(func(o counted) (bool, error) {
-		return o.RefCount() == n, nil
-	}).WithTemplate("Expected foo {{.To}} have refcount {{.Data}}, but its refcount is {{.Actual.RefCount}}", n)
+	return gcustom.MakeMatcher(func(s seen) (bool, error) {
+		return s.refs == n, s.check()
+	}).WithTemplate("Expected foo {{.To}} have refcount {{.Data}}, but its refcount is {{.Actual.Refs}}", n)
 }
 
-// BeFreed succeeds when the object's memory has been freed.
+// BeFreed succeeds when the heap saw the object's memory freed. When
+// RefCount or Freed reported something else than the object held, it fails
+// either way, saying so.
 func BeFreed() types.GomegaMatcher {
-	return gcustom.MakeMatcher(func(o counted) (bool, error) {
-		return o.Freed(), nil
+	return gcustom.MakeMatcher(func(s seen) (bool, error) {
+		return s.frees > 0, s.check()
 	}).WithTemplate("Expected foo {{.To}} be freed{{if .Actual.Freed}}, but it was freed{{else}}, but its memory is still live{{end}}")
 }
+
+// Refs and Freed are what the matchers' messages show.
+func (s seen) Refs() int   { return s.refs }
+func (s seen) Freed() bool { return s.frees > 0 }
