@@ -112,26 +112,32 @@ var _ = Describe("A batch of CPU-bound jobs", Ordered, func() {
 			interps := &interpreters{config: vm.Config{Checks: vm.Debug, Stdout: io.Discard}}
 			b := NewBatch(batch, interps.New)
 			var got []Result
-			// Results runs on this goroutine while the jobs run, as main
-			// gathers in a Python program; the bound only stops a hang.
-			if !interleavetest.Returns(func() {
-				var wg sync.WaitGroup
-				for i := range batch {
-					wg.Go(func() {
-						defer GinkgoRecover()
-						b.Run(i)
-					})
+			// Results runs on one more goroutine while the jobs run, as main
+			// gathers in a Python program.
+			err := interleavetest.Hammer{Goroutines: jobs + 1, Iterations: 1}.Run(func(g, _ int) {
+				if g == jobs {
+					got = b.Results()
+					return
 				}
-				got = b.Results()
-				wg.Wait()
-			}) {
-				Fail(fmt.Sprintf("the jobs and Results did not finish within %g s: Results probably waits for a result "+
-					"that never comes, or a job waits to hand over its result and nobody takes it. Next: HINTS.md, hint 3.",
-					interleavetest.HangBound.Seconds()))
-			}
+				b.Run(g)
+			})
+			Expect(err).NotTo(HaveOccurred(), func() string {
+				var he *interleavetest.HammerError
+				switch {
+				case !errors.As(err, &he):
+					return ""
+				case he.Hung:
+					return "the jobs and Results did not finish: Results probably waits for a result that never comes, or a job " +
+						"waits to hand over its result and nobody takes it. Next: HINTS.md, hint 3."
+				case he.G == jobs:
+					return "Results must return every job's result to its caller. Next: HINTS.md, hint 3."
+				}
+				return fmt.Sprintf("every job must run to its end: Run must return to its caller (job %s did not). Next: HINTS.md, hint 3.", batch[he.G].Name)
+			})
 			Expect(failed(got)).To(Succeed(), "every job must finish without an error. Next: HINTS.md, hint 2.")
 			Expect(interps.oneEach(batch)).To(Succeed(), "cpu-bound: with goroutines really running at once, the jobs must still "+
 				"each run in an interpreter of their own. Next: HINTS.md, hint 1.")
+			Expect(interps.ranCountdowns(batch)).To(Succeed(), noBytecode)
 			Expect(gathered(batch, got)).To(Succeed(), func() string { return lostFreely() })
 		})
 	})
@@ -311,6 +317,9 @@ func (o *outcome) check() error {
 	if err := o.interps.oneEach(o.jobs); err != nil {
 		return err
 	}
+	if err := o.interps.ranCountdowns(o.jobs); err != nil {
+		return err
+	}
 	return gathered(o.jobs, o.got)
 }
 
@@ -382,6 +391,65 @@ func (e *layoutError) Error() string {
 			"newInterpreter made)"
 	}
 	return fmt.Sprintf("the interpreters made by newInterpreter ran %d threads for %d jobs (want one thread per job)", e.threads, e.jobs)
+}
+
+// ranCountdowns checks that every interpreter newInterpreter made that ran
+// a thread ran, as bytecode, exactly the instructions of one job's
+// countdown, and that together they ran one countdown per job: the VM's own
+// count (vm.Interpreter.Instructions), which the code under test cannot
+// change, against the instructions each job's countdown runs on an
+// interpreter of the spec's. Its error is a *bytecodeError.
+func (f *interpreters) ranCountdowns(jobs []Job) error {
+	e := &bytecodeError{}
+	for _, in := range f.all() {
+		if in.Threads() > 0 {
+			e.ran = append(e.ran, in.Instructions())
+		}
+	}
+	for _, j := range jobs {
+		e.calls = append(e.calls, fmt.Sprintf("countdown(%d)", j.N))
+		e.want = append(e.want, countdownInstructions(j.N))
+	}
+	if slices.Equal(slices.Sorted(slices.Values(e.ran)), slices.Sorted(slices.Values(e.want))) {
+		return nil
+	}
+	return e
+}
+
+// countdownInstructions is how many instructions countdown(n) runs, as the
+// VM counts them: it runs it once, alone, on an interpreter of its own.
+func countdownInstructions(n int) int64 {
+	in := vm.New(vm.Config{Name: "reference", Stdout: io.Discard})
+	if _, err := in.NewThread("reference").Call(Countdown, "countdown", n); err != nil {
+		return -1 // Countdown itself fails: the jobs' own errors say how
+	}
+	return in.Instructions()
+}
+
+// bytecodeError says how many instructions the jobs' interpreters ran when
+// that was not one countdown each.
+type bytecodeError struct {
+	ran   []int64  // per interpreter that ran a thread: the instructions it ran
+	calls []string // per job: its countdown, "countdown(2)"
+	want  []int64  // per job: the instructions its countdown runs
+}
+
+func (e *bytecodeError) Error() string {
+	return fmt.Sprintf("the jobs' interpreters ran %s instructions of bytecode, as the VM counts them, but %s %s %s "+
+		"(want each job's countdown run once, as bytecode, on its own interpreter)",
+		andList(e.ran), strings.Join(e.calls, " and "), map[bool]string{true: "runs", false: "run"}[len(e.calls) == 1], andList(e.want))
+}
+
+// andList is "34", "34 and 47", "0, 0 and 12".
+func andList(ns []int64) string {
+	s := make([]string, len(ns))
+	for i, n := range ns {
+		s[i] = fmt.Sprint(n)
+	}
+	if len(s) < 2 {
+		return strings.Join(s, "")
+	}
+	return strings.Join(s[:len(s)-1], ", ") + " and " + s[len(s)-1]
 }
 
 // failed reports the jobs whose Result carries an error.
@@ -529,8 +597,20 @@ func explain(f *interleave.Failure, o *outcome) string {
 		return "each job must run as exactly one thread, of an interpreter of its own: make one interpreter and one " +
 			"thread per Run, and call countdown once on it. Next: HINTS.md, hint 3."
 	}
+	var bytecode *bytecodeError
+	if errors.As(o.interps.ranCountdowns(o.jobs), &bytecode) {
+		return noBytecode
+	}
 	return lostResult(f, o)
 }
+
+// noBytecode explains a run whose interpreters did not run one countdown
+// each as bytecode.
+const noBytecode = "cpu-bound: the totals must be what each job's countdown returned when its interpreter ran it as " +
+	"bytecode, and the VM counts every instruction an interpreter runs: the jobs' interpreters did not run one countdown " +
+	"each (below). Computing the total in Go, or running less or more bytecode than the job's countdown, is not running " +
+	"the job: in Run, call th.Call(Countdown, \"countdown\", job.N) once, on a thread of the job's own interpreter, and " +
+	"hand back what it returns. Next: HINTS.md, hint 2."
 
 // lostResult explains a run in which main's Results did not return every
 // job's result exactly once, from what the trace shows of the jobs'
