@@ -7,7 +7,9 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/onsi/ginkgo/v2/reporters"
 	"github.com/onsi/ginkgo/v2/types"
@@ -64,7 +66,9 @@ func WriteJUnit(path string, r Result) error {
 }
 
 // WriteSummary writes r as a markdown table, one row per lesson, for a
-// GitHub Actions job summary ($GITHUB_STEP_SUMMARY).
+// GitHub Actions job summary ($GITHUB_STEP_SUMMARY). Every text that comes
+// from a submission is escaped (see cell): it shows as written, and can
+// neither render HTML (an image, a fake verdict) nor markdown.
 func WriteSummary(w io.Writer, r Result) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "### racekit grade: %s, %d of %d lessons\n\n", r.Status, r.Score, r.MaxScore)
@@ -78,11 +82,35 @@ func WriteSummary(w io.Writer, r Result) error {
 	return err
 }
 
-// cell makes s safe inside a markdown table cell.
+// cell makes s safe inside a markdown table cell, at most 200 characters
+// long: &, < and > become HTML entities (so that no tag or entity of s is
+// rendered), the characters that start markdown inside a line are escaped
+// with a backslash (so that no emphasis, strike-through, link, image, code
+// span, emoji short code or cell break of s is), and control characters,
+// line breaks and bidirectional overrides are written as Go escapes
+// (\x1b).
 func cell(s string) string {
-	s = strings.ReplaceAll(s, "|", `\|`)
 	if r := []rune(s); len(r) > 200 {
 		s = string(r[:197]) + "..."
 	}
-	return s
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r == '&':
+			b.WriteString("&amp;")
+		case r == '<':
+			b.WriteString("&lt;")
+		case r == '>':
+			b.WriteString("&gt;")
+		case strings.ContainsRune("\\`*_~[]()!|:", r):
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r):
+			q := strconv.QuoteRune(r)
+			b.WriteString(q[1 : len(q)-1])
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }

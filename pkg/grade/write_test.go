@@ -204,6 +204,16 @@ var _ = Describe("writing a result", func() {
 			Expect(rows[2]).To(HavePrefix("| 03-deadlock | Deadlock | ⚠️ error | 0/1 | the submission has no lessons/03-deadlock folder"), "a lesson that could not run is an error row with its reason")
 			Expect(text).To(ContainSubstring("| Lesson | Title | Status | Score | Why |\n|---|---|---|---|---|\n"), "the table has its header row")
 		})
+
+		It("shows a message's HTML, markdown and control characters as text, never rendered", func() {
+			l := r.Lessons[1]
+			l.Message = "crashed: panic: \x1b[32mpass\x1b[0m <img src=\"https://example.com/x.png\"> **all passed** [more](https://example.com) ![i](x.png) `code` ~~no~~ :x: &amp;"
+			var buf bytes.Buffer
+			Expect(grade.WriteSummary(&buf, grade.Result{Lessons: []grade.Lesson{l}})).To(Succeed(), "writing to memory cannot fail")
+			row := strings.Split(buf.String(), "\n")[4]
+			Expect(row).To(HaveSuffix(`| crashed\: panic\: \x1b\[32mpass\x1b\[0m &lt;img src="https\://example.com/x.png"&gt; \*\*all passed\*\* \[more\]\(https\://example.com\) \!\[i\]\(x.png\) \`+"`"+`code\`+"`"+` \~\~no\~\~ \:x\: &amp;amp; |`),
+				"a tag becomes entities, markdown is backslashed, and an escape character is written as \\x1b, so that a submission cannot draw a verdict, an image or a link in the job summary")
+		})
 	})
 })
 
