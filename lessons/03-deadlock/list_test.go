@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"sync/atomic"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -210,50 +209,41 @@ var _ = Describe("Lists that each have their own lock", Ordered, func() {
 			// out[g][i] and in[g][i]: items goroutine g moved out of and into lists[i].
 			out, in := make([][3]int, movers), make([][3]int, movers)
 			var badReads atomic.Int64
-			var wg sync.WaitGroup
-			for g := range movers {
-				wg.Add(1)
-				go func() {
-					defer GinkgoRecover()
-					defer wg.Done()
-					step := 1 + g%2 // even goroutines move foo->bar->baz->foo, odd ones the other way
-					for j := range moves {
-						s := (g + j) % 3
-						d := (s + step) % 3
-						if j%7 == 0 {
-							d = s
-						}
-						if Move(lists[s], lists[d]) && s != d {
-							out[g][s]++
-							in[g][d]++
-						}
+			// Goroutines 0 to movers-1 move items, the others read lengths.
+			err := interleavetest.Hammer{Goroutines: movers + readers, Iterations: moves}.Run(func(g, j int) {
+				if g >= movers {
+					if n := lists[j%3].Len(); n < 0 || n > total {
+						badReads.Add(1)
 					}
-				}()
-			}
-			for range readers {
-				wg.Add(1)
-				go func() {
-					defer GinkgoRecover()
-					defer wg.Done()
-					for j := range moves {
-						if n := lists[j%3].Len(); n < 0 || n > total {
-							badReads.Add(1)
-						}
-					}
-				}()
-			}
-			// The watchdog only stops a hang: correct code finishes in a
-			// fraction of a second.
+					return
+				}
+				step := 1 + g%2 // even goroutines move foo->bar->baz->foo, odd ones the other way
+				s := (g + j) % 3
+				d := (s + step) % 3
+				if j%7 == 0 {
+					d = s
+				}
+				if Move(lists[s], lists[d]) && s != d {
+					out[g][s]++
+					in[g][d]++
+				}
+			})
+			Expect(err).NotTo(HaveOccurred(), func() string {
+				if he := (*interleavetest.HammerError)(nil); errors.As(err, &he) && he.Hung {
+					return "deadlock: the hammer's goroutines probably deadlocked: two Moves took the same two locks in opposite " +
+						"orders, or a lock was not released on every path. Next: HINTS.md, hint 2."
+				}
+				return "every Move and every Len must return to its caller. Next: HINTS.md, hint 2."
+			})
+			// The bound only stops a hang: a lock left locked would make Len wait for ever.
 			var counts []listCount
 			if !interleavetest.Returns(func() {
-				wg.Wait()
 				for _, l := range lists {
 					counts = append(counts, listCount{l.Name(), l.Len()})
 				}
 			}) {
-				Fail(fmt.Sprintf("deadlock: the hammer's goroutines did not finish within %g s, so they probably deadlocked: "+
-					"two Moves took the same two locks in opposite orders, or a lock was not released on every path. Next: HINTS.md, hint 2.",
-					interleavetest.HangBound.Seconds()))
+				Fail(fmt.Sprintf("deadlock: Len did not return within %g s after every Move had returned: a lock was not released "+
+					"on every path. Next: HINTS.md, hint 2.", interleavetest.HangBound.Seconds()))
 			}
 			Expect(badReads.Load()).To(BeZero(), "Len returned a count below 0 or above %d while items were moving: a count was read without the lock that guards it.", total)
 			for i, c := range counts {
