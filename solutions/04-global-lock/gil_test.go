@@ -7,7 +7,6 @@ import (
 	"runtime"
 	"slices"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -318,67 +317,56 @@ var _ = Describe("The global interpreter lock", Ordered, ContinueOnFailure, func
 			intruder := interp.NewThread("X")
 			results := make([]any, threads)
 			errs := make([]error, threads)
-			panics := make([]any, threads)
-			panicked := make(chan int, threads) // the threads that panicked, first come first
 			var stray, strayAccepted, strayNamed atomic.Int64
 			done := make(chan struct{})
-			var wg sync.WaitGroup
-			for i := range threads {
-				th := interp.NewThread(fmt.Sprintf("T%d", i))
-				wg.Go(func() {
-					// A panic here (the VM's, when the lock refuses its
-					// holder's Release) is the spec's to explain, not
-					// the runtime's to print.
-					defer func() {
-						if p := recover(); p != nil {
-							panics[i] = p
-							panicked <- i
+			// X keeps trying, on a goroutine of its own, at least once and
+			// until the threads are done; a Release or Holder that does not
+			// return to it fails.
+			intruderErr := make(chan error, 1)
+			go func() {
+				intruderErr <- interleavetest.Hammer{Goroutines: 1, Iterations: 1}.Run(func(int, int) {
+					for {
+						stray.Add(1)
+						if err := g.Release(intruder); !errors.Is(err, vm.ErrNotHolder) {
+							strayAccepted.Add(1)
 						}
-					}()
-					results[i], errs[i] = th.Call(workProg, "work", rounds)
+						if g.Holder() == intruder {
+							strayNamed.Add(1)
+						}
+						select {
+						case <-done:
+							return
+						default:
+							runtime.Gosched()
+						}
+					}
 				})
+			}()
+			var ths []*vm.Thread
+			for i := range threads {
+				ths = append(ths, interp.NewThread(fmt.Sprintf("T%d", i)))
 			}
-			var intruderWG sync.WaitGroup
-			intruderWG.Go(func() {
-				defer GinkgoRecover()
-				for {
-					select {
-					case <-done:
-						return
-					default:
-					}
-					stray.Add(1)
-					if err := g.Release(intruder); !errors.Is(err, vm.ErrNotHolder) {
-						strayAccepted.Add(1)
-					}
-					if g.Holder() == intruder {
-						strayNamed.Add(1)
-					}
-					runtime.Gosched()
-				}
-			})
-			// A thread that panics leaves the GIL held for good, and the
-			// others would wait for it for ever: stop at the first panic.
-			// The bound only stops a hang: correct code finishes in a
-			// fraction of a second.
-			allDone := make(chan struct{})
-			go func() { wg.Wait(); close(allDone) }()
-			first := -1
-			returned := interleavetest.Returns(func() {
-				select {
-				case <-allDone:
-				case first = <-panicked:
-				}
+			// A thread that panics (the VM does, when the lock refuses its
+			// holder's Release) leaves the GIL held for good, and the others
+			// would wait for it for ever: Hammer returns at the first one.
+			err := interleavetest.Hammer{Goroutines: threads, Iterations: 1}.Run(func(i, _ int) {
+				results[i], errs[i] = ths[i].Call(workProg, "work", rounds)
 			})
 			close(done)
-			if first >= 0 {
-				Fail(explainHammerPanic(fmt.Sprintf("T%d", first), panics[first]))
+			if he := (*interleavetest.HammerError)(nil); errors.As(err, &he) {
+				switch {
+				case he.Panicked:
+					Fail(explainHammerPanic(fmt.Sprintf("T%d", he.G), he.Value))
+				case he.Hung:
+					Fail(fmt.Sprintf("the threads did not finish within %g s: they probably deadlocked on the global interpreter lock "+
+						"(a Release that does not let go, or that does not wake a waiting thread). Next: HINTS.md, hint 3.", interleavetest.HangBound.Seconds()))
+				default:
+					Fail(fmt.Sprintf("global interpreter lock: thread T%d never returned from its work(): its goroutine ended inside "+
+						"the lock (%v). Acquire and Release must return to the VM. Next: HINTS.md, hint 3.", he.G, err))
+				}
 			}
-			if !returned {
-				Fail(fmt.Sprintf("the threads did not finish within %g s: they probably deadlocked on the global interpreter lock "+
-					"(a Release that does not let go, or that does not wake a waiting thread). Next: HINTS.md, hint 3.", interleavetest.HangBound.Seconds()))
-			}
-			intruderWG.Wait()
+			Expect(<-intruderErr).To(Succeed(), "global interpreter lock: thread X's stray Release and Holder calls must return to "+
+				"it (a Release by a thread that does not hold the GIL returns vm.ErrNotHolder). Next: HINTS.md, hint 2.")
 			fmt.Fprintf(GinkgoWriter, "thread X tried to release the GIL %d times while the threads ran\n", stray.Load())
 			Expect(strayAccepted.Load()).To(BeZero(), "global interpreter lock: %d of %d Releases by thread X, which never acquired the GIL, did not fail with vm.ErrNotHolder. Next: HINTS.md, hint 2.",
 				strayAccepted.Load(), stray.Load())
