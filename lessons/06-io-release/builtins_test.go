@@ -128,14 +128,22 @@ var _ = Describe("The blocking builtins read and sleep", Ordered, func() {
 			got := sleepInBubble(4, 100, sleepHoldingGIL)
 			Expect(got).To(ReturnNoneEverywhere(), func() string { return explainNaps(got) })
 			Expect(got).To(TakeFakeTime(400*time.Millisecond), "a sleep that keeps the GIL lets one thread sleep at a time")
+			Expect(got).To(SleepEachFor(100*time.Millisecond), "each call still sleeps its 100 ms, once it has the GIL")
+			Expect(got).NotTo(LetGoOfTheGILWhileAsleep(), "and holds the GIL all that time")
 		})
 
-		It("lets them sleep side by side: 100 ms in all, not 400", func() {
+		It("lets them sleep side by side: each call sleeps 100 ms without the GIL, and all four take 100 ms, not 400", func() {
 			got := sleepInBubble(4, 100, Sleep)
 			Expect(got).To(ReturnNoneEverywhere(), func() string { return explainNaps(got) })
+			Expect(got).To(SleepEachFor(100*time.Millisecond), "sleep(100) must wait 100 ms, no more and no less, in every "+
+				"thread: the spec times each call of Sleep in fake time. A Sleep that waits less for some calls (those that "+
+				"waited for the GIL first, say) hides the cost of holding the GIL instead of removing it. Next: HINTS.md, hint 1.")
 			Expect(got).To(TakeFakeTime(100*time.Millisecond), "blocking i/o: Sleep waits while it still holds the GIL, "+
 				"so each thread must wait for the one before it to finish sleeping, and four sleeps of 100 ms take 400 ms. "+
 				"Release the GIL around the wait, as Python's time.sleep does. Next: HINTS.md, hint 1.")
+			Expect(got).To(LetGoOfTheGILWhileAsleep(), "blocking i/o: Sleep waits while it still holds the GIL, so no "+
+				"other thread of the interpreter can run while it sleeps. Release the GIL "+
+				"around the wait, as Python's time.sleep does. Next: HINTS.md, hint 1.")
 		})
 	})
 
@@ -607,12 +615,15 @@ func ShowWorkWhileBlocked(worker, reader string) types.GomegaMatcher {
 
 // naps is what happened in a bubble in which threads slept side by side.
 type naps struct {
-	Elapsed time.Duration   // fake time from the threads' start until the last one returned
-	Woke    []time.Duration // per thread: fake time at which its call returned
-	Errs    []error         // per thread: the error its call returned
-	Panics  []any           // per thread: what it panicked with
-	Escaped any             // a panic of the bubble itself (a deadlock of every goroutine in it)
-	Raced   bool            // the race detector reported a race inside the bubble
+	Elapsed  time.Duration   // fake time from the threads' start until the last one returned
+	Woke     []time.Duration // per thread: fake time at which its call returned
+	Took     []time.Duration // per thread: fake time its call of the builtin sleep took
+	Held     []time.Duration // per thread: fake time it held the GIL during that call
+	Returned []bool          // per thread: its Call returned (rather than its goroutine ending)
+	Errs     []error         // per thread: the error its call returned
+	Panics   []any           // per thread: what it panicked with
+	Escaped  any             // a panic of the bubble itself (a deadlock of every goroutine in it)
+	Raced    bool            // the race detector reported a race inside the bubble
 }
 
 // Trouble lists what went wrong other than the timing.
@@ -625,10 +636,14 @@ func (n naps) Trouble() []string {
 		out = append(out, fmt.Sprint(n.Escaped))
 	}
 	for i := range n.Woke {
-		if n.Panics[i] != nil {
+		switch {
+		case n.Panics[i] != nil:
 			out = append(out, fmt.Sprintf("T%d panicked: %v", i+1, n.Panics[i]))
-		} else if n.Errs[i] != nil {
+		case n.Errs[i] != nil:
 			out = append(out, fmt.Sprintf("T%d's sleep raised an error: %v", i+1, n.Errs[i]))
+		case !n.Returned[i] && n.Escaped == nil:
+			out = append(out, fmt.Sprintf("T%d's call never returned: its goroutine ended inside it (runtime.Goexit); "+
+				"a builtin must return to the VM", i+1))
 		}
 	}
 	return out
@@ -671,7 +686,8 @@ func explainNaps(n naps) string {
 // goroutine, when the race detector reported a race inside the bubble: it
 // runs on a goroutine of its own here, so that the spec can say so.
 func sleepInBubble(threads, ms int, sleep vm.Builtin) naps {
-	n := naps{Woke: make([]time.Duration, threads), Errs: make([]error, threads), Panics: make([]any, threads)}
+	n := naps{Woke: make([]time.Duration, threads), Took: make([]time.Duration, threads), Held: make([]time.Duration, threads),
+		Returned: make([]bool, threads), Errs: make([]error, threads), Panics: make([]any, threads)}
 	finished := make(chan bool)
 	go func() {
 		normally := false
@@ -687,26 +703,84 @@ func sleepInBubble(threads, ms int, sleep vm.Builtin) naps {
 }
 
 // inBubble runs sleepInBubble's threads inside a synctest bubble, with
-// sleep as the builtin sleep.
+// sleep as the builtin sleep. It times each call of sleep, and the GIL
+// (a clockedGIL) tells how long the calling thread held it meanwhile.
 func inBubble(n *naps, threads, ms int, sleep vm.Builtin) {
 	synctest.Test(suiteT, func(*testing.T) {
-		in := newInterp(nil)
-		in.Define("sleep", sleep)
+		gil := newClockedGIL()
+		in := newInterp(gil)
+		index := map[*vm.Thread]int{} // read-only once the threads start
+		in.Define("sleep", func(t *vm.Thread, args []*vm.Object) (*vm.Object, error) {
+			i, began, heldBefore := index[t], time.Now(), gil.heldBy(t)
+			defer func() { n.Took[i], n.Held[i] = time.Since(began), gil.heldBy(t)-heldBefore }()
+			return sleep(t, args)
+		})
 		start := time.Now()
-		var wg sync.WaitGroup
+		var ths []*vm.Thread
 		for i := range threads {
 			th := in.NewThread(fmt.Sprintf("T%d", i+1))
+			index[th] = i
+			ths = append(ths, th)
+		}
+		var wg sync.WaitGroup
+		for i, th := range ths {
 			wg.Go(func() {
 				defer func() {
 					n.Woke[i] = time.Since(start)
 					n.Panics[i] = recover()
 				}()
 				_, n.Errs[i] = th.Call(programs, "nap", ms)
+				n.Returned[i] = true
 			})
 		}
 		wg.Wait()
 		n.Elapsed = time.Since(start)
 	})
+}
+
+// clockedGIL is the GIL of the fake-time specs: the spec's gil, which also
+// keeps, in fake time, how long each thread has held it. Make one with
+// newClockedGIL. It is safe for concurrent use.
+type clockedGIL struct {
+	*gil
+	mu    sync.Mutex                   // guards the maps
+	since map[*vm.Thread]time.Time     // when each thread that holds the lock took it
+	held  map[*vm.Thread]time.Duration // how long each thread held it, up to its last release
+}
+
+func newClockedGIL() *clockedGIL {
+	return &clockedGIL{gil: newGIL(), since: map[*vm.Thread]time.Time{}, held: map[*vm.Thread]time.Duration{}}
+}
+
+// Acquire takes the lock for t and notes when.
+func (l *clockedGIL) Acquire(t *vm.Thread) {
+	l.gil.Acquire(t)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.since[t] = time.Now()
+}
+
+// Release lets go of the lock and adds how long t held it.
+func (l *clockedGIL) Release(t *vm.Thread) error {
+	l.mu.Lock()
+	if took, ok := l.since[t]; ok && l.gil.holder.Load() == t {
+		l.held[t] += time.Since(took)
+		delete(l.since, t)
+	}
+	l.mu.Unlock()
+	return l.gil.Release(t)
+}
+
+// heldBy returns how long t has held the lock so far, its current hold
+// included.
+func (l *clockedGIL) heldBy(t *vm.Thread) time.Duration {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	d := l.held[t]
+	if took, ok := l.since[t]; ok {
+		d += time.Since(took)
+	}
+	return d
 }
 
 // Timeline lists when the threads woke, in fake time since the start,
@@ -721,6 +795,34 @@ func (n naps) Timeline() string {
 	return "the threads woke at " + strings.Join(parts, ", ")
 }
 
+// SleepEachFor succeeds for naps in which every thread's call of sleep took
+// d of fake time, exactly: from the moment the VM called the builtin, the
+// thread holding the GIL, until it returned to the VM, holding it again.
+func SleepEachFor(d time.Duration) types.GomegaMatcher {
+	return gcustom.MakeMatcher(func(n naps) (bool, error) {
+		return !slices.ContainsFunc(n.Took, func(took time.Duration) bool { return took != d }), nil
+	}).WithTemplate("Expected every thread's call of sleep {{.To}} take {{.Data}} of fake time, but {{.Actual.Calls}}", d)
+}
+
+// LetGoOfTheGILWhileAsleep succeeds for naps in which no thread held the GIL
+// for any fake time during its own call of sleep: while one thread slept,
+// the GIL was free for the others.
+func LetGoOfTheGILWhileAsleep() types.GomegaMatcher {
+	return gcustom.MakeMatcher(func(n naps) (bool, error) {
+		return !slices.ContainsFunc(n.Held, func(held time.Duration) bool { return held != 0 }), nil
+	}).WithTemplate("Expected every thread {{.To}} let go of the GIL while it slept, but: {{.Actual.Calls}}")
+}
+
+// Calls lists, per thread, how long its call of sleep took in fake time and
+// how long it held the GIL meanwhile.
+func (n naps) Calls() string {
+	parts := make([]string, len(n.Took))
+	for i := range n.Took {
+		parts[i] = fmt.Sprintf("T%d's sleep took %v and held the GIL for %v", i+1, n.Took[i], n.Held[i])
+	}
+	return strings.Join(parts, "; ")
+}
+
 // TakeFakeTime succeeds for naps that took d of fake time in all.
 func TakeFakeTime(d time.Duration) types.GomegaMatcher {
 	return gcustom.MakeMatcher(func(n naps) (bool, error) {
@@ -732,59 +834,65 @@ func TakeFakeTime(d time.Duration) types.GomegaMatcher {
 // hammer runs reader, sleeper and worker threads of one interpreter on
 // goroutines of their own, for real, so that `go test -race` sees them run
 // at once: readers read devices that feeder goroutines fill bit by bit and
-// sleep 0 or 1 ms between reads, while workers count on one global.
+// sleep 0 or 1 ms between reads, while workers count on one global. The
+// goroutines run through interleavetest.Hammer: one that does not return
+// (a panic, runtime.Goexit, a hang) fails the spec.
 func hammer() {
 	const readers, reads, workers, rounds = 4, 20, 2, 500
 	in := newInterp(nil)
 	in.SetGlobal("count", 0)
 	var devs []*vm.Device
-	var names []string
+	var disks []string
 	for i := range readers {
 		name := fmt.Sprintf("disk%d", i+1)
 		devs = append(devs, vm.NewDevice(name))
-		names = append(names, name)
+		disks = append(disks, name)
 		in.SetGlobal(name, devs[i])
 	}
 	type outcome struct {
-		name     string
-		want     int
-		got      call
-		panicked any
+		name string
+		want int // the reader's total; -1 for a worker
+		got  call
 	}
 	var outcomes []*outcome
-	var wg sync.WaitGroup
+	var tasks []func() // what the hammer's goroutines run, one each
+	var names []string // names[g] names what tasks[g] runs, for messages
 	start := func(name, fn string, want int, args ...any) {
 		o := &outcome{name: name, want: want}
 		outcomes = append(outcomes, o)
 		th := in.NewThread(name)
-		wg.Go(func() {
-			defer func() { o.panicked = recover() }()
-			o.got = runThread(th, fn, args...)
-		})
+		tasks = append(tasks, func() { o.got = runThread(th, fn, args...) })
+		names = append(names, "thread "+name)
 	}
 	for i, dev := range devs {
-		start(fmt.Sprintf("R%d", i+1), "reader", reads*(reads+1)/2, in.Global(names[i]), reads)
-		wg.Go(func() {
+		start(fmt.Sprintf("R%d", i+1), "reader", reads*(reads+1)/2, in.Global(disks[i]), reads)
+		tasks = append(tasks, func() {
 			for v := 1; v <= reads; v++ {
 				dev.Feed(v)
 				runtime.Gosched()
 			}
 		})
+		names = append(names, "the feeder of "+disks[i])
 	}
 	for i := range workers {
 		start(fmt.Sprintf("W%d", i+1), "work", -1, rounds)
 	}
-	// The bound only stops a hang: correct builtins finish in milliseconds.
-	if !interleavetest.Returns(wg.Wait) {
-		Fail(fmt.Sprintf("the threads did not finish within %g s: a thread probably waits for the GIL, which another one "+
-			"never gave back. Next: HINTS.md, hint 3.", interleavetest.HangBound.Seconds()))
-	}
+	err := interleavetest.Hammer{Goroutines: len(tasks), Iterations: 1}.Run(func(g, _ int) { tasks[g]() })
+	Expect(err).NotTo(HaveOccurred(), func() string {
+		var he *interleavetest.HammerError
+		switch {
+		case !errors.As(err, &he):
+			return ""
+		case he.Hung:
+			return "the threads did not finish: a thread probably waits for the GIL, which another one never gave back. Next: HINTS.md, hint 3."
+		case he.Panicked:
+			return explainPanic(fmt.Sprintf("%s panicked: %v", names[he.G], he.Value))
+		}
+		return fmt.Sprintf("%s never returned from its call: its goroutine ended inside it (runtime.Goexit). A builtin must "+
+			"return to the VM, holding the GIL, on every path. Next: HINTS.md, hint 3.", names[he.G])
+	})
 	var trouble []string
 	for _, o := range outcomes {
-		if o.panicked != nil {
-			trouble = append(trouble, fmt.Sprintf("%s panicked: %v", o.name, o.panicked))
-			continue
-		}
 		if o.want < 0 {
 			if o.got.err != nil {
 				trouble = append(trouble, fmt.Sprintf("%s's work raised an error: %v", o.name, o.got.err))
@@ -795,16 +903,12 @@ func hammer() {
 			trouble = append(trouble, err.Error())
 		}
 	}
-	Expect(trouble).To(FinishCleanly(), func() string {
-		if all := strings.Join(trouble, "\n"); strings.Contains(all, "panicked") {
-			return explainPanic(all)
-		}
-		return "a thread's result is wrong (below): a reader must get every value fed to its device, once. Next: HINTS.md, hint 3."
-	})
+	Expect(trouble).To(FinishCleanly(),
+		"a thread's result is wrong (below): a reader must get every value fed to its device, once. Next: HINTS.md, hint 3.")
 	total := runThread(in.NewThread("M"), "getcount")
 	Expect(total.returned("count", workers*rounds)).To(Succeed(),
 		"lost update: the workers' counts do not add up, so two threads ran bytecode at the same time. Next: HINTS.md, hint 3.")
-	Expect(heldOnlyByItsGlobal(in, names...)).To(Succeed(),
+	Expect(heldOnlyByItsGlobal(in, disks...)).To(Succeed(),
 		"every reference a thread took to a device object must be dropped again. Next: HINTS.md, hint 3.")
 }
 
