@@ -450,8 +450,12 @@ func (s seen) check() error {
 		return errors.New("foo keeps no heap.Block named foo: keep the memory NewObject allocates (heap.Alloc) in the Object, " +
 			"where the specs see when it is freed")
 	case s.said != (s.frees > 0):
-		return fmt.Errorf("foo's Freed returned %t, but the heap saw foo's memory freed %d times: %s, "+
-			"what happened to its heap.Block (o.mem.Freed()).", s.said, s.frees, reportsHeld)
+		saw := "never saw foo's memory freed"
+		if s.frees > 0 {
+			saw = "saw foo's memory freed"
+		}
+		return fmt.Errorf("foo's Freed returned %t, but the heap %s: %s, what happened to its heap.Block (o.mem.Freed()).",
+			s.said, saw, reportsHeld)
 	}
 	return nil
 }
