@@ -47,7 +47,7 @@ type Options struct {
 
 // DefaultReportLimit is the largest Ginkgo report Run reads when
 // Options.ReportLimit is zero. A lesson's report is 20 to 40 KB.
-const DefaultReportLimit = 8 << 20
+const DefaultReportLimit = 4 << 20
 
 // Grace is how long after Options.Timeout a test binary gets, first to
 // finish the interrupted spec and write its report, then to dump its
