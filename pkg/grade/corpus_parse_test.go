@@ -18,7 +18,13 @@ base: starter
 lessons: 1, 3
 fixture: 01-lost-update/noop
 delete: lessons/02-premature-free
+link: lessons/01-lost-update/object_test.go -> /dev/zero
+fifo: lessons/01-lost-update/notes
+generate: lessons/01-lost-update/big.go 2MiB
 timeout: 5s
+build-timeout: 3s
+build-memory: 1GiB
+memory: 256MiB
 status: error
 score: 0 of 2
 message: hangs
@@ -34,7 +40,10 @@ no-spec: is always fine
 			About: "DecRef spins forever", Base: "starter",
 			Lessons:  []course.Lesson{course.Lessons[0], course.Lessons[2]},
 			Fixtures: []string{"01-lost-update/noop"}, Delete: []string{"lessons/02-premature-free"},
-			Timeout: 5 * time.Second, Status: grade.Error, Score: []int{0, 2},
+			Links: [][2]string{{"lessons/01-lost-update/object_test.go", "/dev/zero"}}, Fifos: []string{"lessons/01-lost-update/notes"},
+			Generate: []generated{{Path: "lessons/01-lost-update/big.go", Size: 2 << 20}},
+			Timeout:  5 * time.Second, BuildTimeout: 3 * time.Second, BuildMemory: 1 << 30, Memory: 256 << 20,
+			Status: grade.Error, Score: []int{0, 2},
 			Messages: []string{"hangs", "{concept}"},
 			Specs: []specExpectation{
 				{Status: grade.Error, Name: "counts every IncRef", Messages: []string{"DecRef", "object.go"}},
@@ -65,6 +74,10 @@ no-spec: is always fine
 		Entry("a spec with no name", "spec: fail\n", "line 1: spec needs a status and the text of the spec's name"),
 		Entry("a spec-message with no spec", "spec-message: boom\n", "line 1: spec-message needs a spec line above it"),
 		Entry("a delete outside the submission", "delete: ../kit\n", "line 1: delete needs a path inside the submission"),
+		Entry("a link with no target", "link: lessons/x\n", `line 1: link needs "PATH -> TARGET"`),
+		Entry("a fifo outside the submission", "fifo: /tmp/x\n", "line 1: fifo needs a path inside the submission"),
+		Entry("a generate with no size", "generate: lessons/x.go big\n", `"big" is not a size`),
+		Entry("a memory that is not a size", "memory: lots\n", `"lots" is not a size`),
 		Entry("no status", "base: starter\nlessons: 1\n", `no "status" line`),
 	)
 })

@@ -10,10 +10,12 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/racekit/racekit/pkg/course"
 	"github.com/racekit/racekit/pkg/grade"
+	"github.com/racekit/racekit/pkg/testrun"
 )
 
 // corpusDir is the corpus of submissions, below the kit's root: a folder
@@ -47,7 +49,19 @@ var corpusDir = filepath.Join("testdata", "submissions")
 //     that lesson's folder too.
 //   - delete (repeatable): a path, relative to the submission's root,
 //     removed from it after everything else was laid down.
+//   - link (repeatable): "PATH -> TARGET": PATH, relative to the
+//     submission's root, is removed and made a symbolic link to TARGET,
+//     after the deletions. "{kit}" in TARGET stands for the kit's root; a
+//     relative TARGET is relative to the link's folder. (Links are made
+//     while assembling: the repository holds none.)
+//   - fifo (repeatable): PATH is made a named pipe, after the links.
+//   - generate (repeatable): "PATH SIZE": PATH is made a Go file of SIZE
+//     (as testrun.ParseBytes reads it: 64MiB) in the lesson's package, all
+//     comments, after the links (so that the repository holds no big file).
 //   - timeout (once): Grader.Timeout, as time.ParseDuration reads it.
+//   - build-timeout (once): Grader.BuildTimeout, likewise.
+//   - build-memory, memory (once each): Grader.BuildMemory and
+//     Grader.Memory, as testrun.ParseBytes reads them: 256MiB.
 //   - status (once, required): the status of every lesson graded, and so
 //     of the whole result.
 //   - score (once): the whole result's score, "6 of 6".
@@ -66,12 +80,26 @@ type corpusCase struct {
 	Lessons  []course.Lesson
 	Fixtures []string
 	Delete   []string
+	Links    [][2]string // {path, target}
+	Fifos    []string
+	Generate []generated
 	Timeout  time.Duration
-	Status   grade.Status
-	Score    []int // nil, or {score, max score}
-	Messages []string
-	Specs    []specExpectation
-	NoSpecs  []string
+	// BuildTimeout, BuildMemory and Memory are the Grader's fields of
+	// those names; zero leaves the Grader's default.
+	BuildTimeout time.Duration
+	BuildMemory  int64
+	Memory       int64
+	Status       grade.Status
+	Score        []int // nil, or {score, max score}
+	Messages     []string
+	Specs        []specExpectation
+	NoSpecs      []string
+}
+
+// generated is a generate line of expect.txt: a file to write of a size.
+type generated struct {
+	Path string
+	Size int64
 }
 
 // specExpectation is a spec line of expect.txt with its spec-message lines.
@@ -102,7 +130,8 @@ func parseCase(text string) (corpusCase, error) {
 		if !ok || value == "" {
 			return c, fmt.Errorf("line %d: want \"key: value\", got %q", n, line)
 		}
-		once := map[string]bool{"base": true, "lessons": true, "timeout": true, "status": true, "score": true}
+		once := map[string]bool{"base": true, "lessons": true, "timeout": true, "status": true, "score": true,
+			"build-timeout": true, "build-memory": true, "memory": true}
 		if once[key] && seen[key] {
 			return c, fmt.Errorf("line %d: %s given twice", n, key)
 		}
@@ -119,12 +148,33 @@ func parseCase(text string) (corpusCase, error) {
 		case "fixture":
 			c.Fixtures = append(c.Fixtures, value)
 		case "delete":
-			if !filepath.IsLocal(value) {
-				err = fmt.Errorf("delete needs a path inside the submission, got %q", value)
-			}
+			err = localPath(key, value)
 			c.Delete = append(c.Delete, value)
+		case "link":
+			from, to, ok := strings.Cut(value, " -> ")
+			from, to = strings.TrimSpace(from), strings.TrimSpace(to)
+			if !ok || !filepath.IsLocal(from) || to == "" {
+				err = fmt.Errorf("link needs \"PATH -> TARGET\" with PATH inside the submission, got %q", value)
+			}
+			c.Links = append(c.Links, [2]string{from, to})
+		case "fifo":
+			err = localPath(key, value)
+			c.Fifos = append(c.Fifos, value)
+		case "generate":
+			path, size, _ := strings.Cut(value, " ")
+			g := generated{Path: path}
+			if g.Size, err = testrun.ParseBytes(size); err == nil && !filepath.IsLocal(path) {
+				err = fmt.Errorf("generate needs a path inside the submission, got %q", value)
+			}
+			c.Generate = append(c.Generate, g)
 		case "timeout":
 			c.Timeout, err = time.ParseDuration(value)
+		case "build-timeout":
+			c.BuildTimeout, err = time.ParseDuration(value)
+		case "build-memory":
+			c.BuildMemory, err = testrun.ParseBytes(value)
+		case "memory":
+			c.Memory, err = testrun.ParseBytes(value)
 		case "status":
 			c.Status, err = parseStatus(value)
 		case "score":
@@ -164,6 +214,15 @@ func parseCase(text string) (corpusCase, error) {
 		}
 	}
 	return c, sc.Err()
+}
+
+// localPath says that key needs a path inside the submission, unless
+// value is one.
+func localPath(key, value string) error {
+	if filepath.IsLocal(value) {
+		return nil
+	}
+	return fmt.Errorf("%s needs a path inside the submission, got %q", key, value)
 }
 
 // parseStatus reads a lesson or spec status.
@@ -256,7 +315,58 @@ func (c corpusCase) assemble(kit, dst string) error {
 			return err
 		}
 	}
+	// replace removes what is at path and has put make something there.
+	replace := func(path string, put func(at string) error) error {
+		at := filepath.Join(dst, path)
+		if err := errors.Join(os.RemoveAll(at), os.MkdirAll(filepath.Dir(at), 0o755)); err != nil {
+			return err
+		}
+		return put(at)
+	}
+	for _, l := range c.Links {
+		if err := replace(l[0], func(at string) error { return os.Symlink(strings.ReplaceAll(l[1], "{kit}", kit), at) }); err != nil {
+			return err
+		}
+	}
+	for _, f := range c.Fifos {
+		if err := replace(f, func(at string) error { return syscall.Mkfifo(at, 0o644) }); err != nil {
+			return err
+		}
+	}
+	for _, g := range c.Generate {
+		if err := generate(filepath.Join(dst, g.Path), g.Size); err != nil {
+			return err
+		}
+	}
 	return nil
+}
+
+// generate writes a Go file of size bytes at path: a package clause (of
+// the package the folder's other files name) and comment lines.
+func generate(path string, size int64) error {
+	pkg := "main"
+	if others, _ := filepath.Glob(filepath.Join(filepath.Dir(path), "*.go")); len(others) > 0 {
+		if data, err := os.ReadFile(others[0]); err == nil {
+			for _, line := range strings.Split(string(data), "\n") {
+				if name, ok := strings.CutPrefix(line, "package "); ok {
+					pkg = strings.TrimSpace(name)
+					break
+				}
+			}
+		}
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriter(f)
+	head := "package " + pkg + "\n"
+	w.WriteString(head)
+	line := "// " + strings.Repeat("a comment that goes on ", 3) + "\n"
+	for n := int64(len(head)); n < size; n += int64(len(line)) {
+		w.WriteString(line[:min(int64(len(line)), size-n)])
+	}
+	return errors.Join(w.Flush(), f.Close())
 }
 
 // copyGoFiles copies the .go files of src that keep accepts (all when keep
@@ -292,7 +402,8 @@ func copyGoFiles(src, dst string, keep func(string) bool) error {
 }
 
 // snapshot is every file below a folder: its mode and bytes, by path
-// relative to the folder; folders are listed with their mode alone.
+// relative to the folder; folders and special files are listed with their
+// mode alone, links with their target (never followed).
 type snapshot map[string]string
 
 // takeSnapshot records every file and folder below root.
@@ -308,12 +419,19 @@ func takeSnapshot(root string) (snapshot, error) {
 		}
 		rel, _ := filepath.Rel(root, path)
 		entry := info.Mode().String()
-		if !d.IsDir() {
+		switch {
+		case info.Mode().IsRegular():
 			data, err := os.ReadFile(path)
 			if err != nil {
 				return err
 			}
 			entry += "\n" + string(data)
+		case info.Mode()&fs.ModeSymlink != 0:
+			target, err := os.Readlink(path)
+			if err != nil {
+				return err
+			}
+			entry += " -> " + target
 		}
 		s[rel] = entry
 		return nil

@@ -26,17 +26,26 @@ var _ = Describe("Grader.Grade", func() {
 		return
 	}
 
+	var names []string // the cases' names
+	for _, c := range cases {
+		names = append(names, c.Name)
+	}
+
 	It("has a corpus case for every kind of submission issue 4 names", func() {
-		var names []string
-		for _, c := range cases {
-			names = append(names, c.Name)
-		}
 		Expect(names).To(ContainElements(
 			"does-not-compile", "deadlocks", "panics", "crashes", "loops-forever", "exit-in-init",
 			"gutted-spec", "extra-skip-test", "framework-in-exercise", "data-race",
 			"starter-untouched", "fully-solved", "missing-lesson",
 			"forged-report", "sets-ginkgo-flags", "norace-directive", "race-disable", "editor-files", "no-exercise-files",
 		), "each kind of bad submission needs a case in %s that shows how it is graded", corpusDir)
+	})
+
+	It("has a corpus case for every attack on the grader itself that issue 11 names", func() {
+		Expect(names).To(ContainElements(
+			"link-spec-to-stdin", "link-spec-to-zero", "link-spec-to-folder", "link-spec-to-nowhere", "link-lesson-folder", "special-files",
+			"generics-bomb", "memory-hog", "goroutine-bomb", "floods-output", "huge-panic", "huge-message", "huge-exercise-file",
+			"reads-the-environment", "escapes-in-message",
+		), "each way a submission could hang, exhaust or fool the grader needs a case in %s that shows it is graded, not obeyed", corpusDir)
 	})
 
 	for _, c := range cases {
@@ -53,10 +62,17 @@ var _ = Describe("Grader.Grade", func() {
 				}
 			}
 
-			g := grade.Grader{Kit: kit, Timeout: c.Timeout}
+			g := grade.Grader{Kit: kit, Timeout: c.Timeout, BuildTimeout: c.BuildTimeout, BuildMemory: c.BuildMemory, Memory: c.Memory}
 			r, err := g.Grade(ctx, sub, c.Lessons)
 			Expect(err).NotTo(HaveOccurred(), "a bad submission is a result to report, never an error of grading itself")
 			AddReportEntry("result", describe(r))
+
+			var js, md strings.Builder
+			Expect(grade.WriteJSON(&js, r)).To(Succeed(), "every result can be written as JSON")
+			Expect(js.Len()).To(BeNumerically("<", len(r.Lessons)<<20), "a lesson's JSON is bounded, whatever the submission printed or panicked with")
+			Expect(grade.WriteSummary(&md, r)).To(Succeed(), "every result can be written as a job summary")
+			Expect(md.String()).NotTo(ContainSubstring("<"), "no HTML of a submission reaches the job summary unescaped")
+			Expect(md.String()).NotTo(ContainSubstring("\x1b"), "nor a terminal escape")
 
 			after, err := takeSnapshot(sub)
 			Expect(err).NotTo(HaveOccurred(), "grading must not remove or lock the submission")
@@ -80,6 +96,10 @@ var _ = Describe("Grader.Grade", func() {
 				Expect(l.MaxScore).To(Equal(1), "every lesson is worth one point")
 				Expect(l.Score).To(Equal(map[bool]int{true: 1, false: 0}[l.Status == grade.Pass]), "a lesson scores its point only when it passed")
 				Expect(l.Message).NotTo(BeEmpty(), "every lesson says why it passed or not")
+				Expect(len(l.Message)).To(BeNumerically("<=", grade.MaxMessage+100), "a lesson's message is bounded, whatever the submission did")
+				for _, s := range l.Specs {
+					Expect(len(s.Message)).To(BeNumerically("<=", grade.MaxMessage+100), "so is each spec's message")
+				}
 				if l.Status != grade.Pass {
 					Expect(l.Specs).To(ContainElement(HaveField("Status", BeElementOf(grade.Fail, grade.Error))),
 						"a lesson that did not pass lists a spec that failed, so that JSON and JUnit readers see why")
@@ -152,7 +172,7 @@ var _ = Describe("Grader.Lesson", func() {
 			l, err := grade.Grader{Kit: kit}.Lesson(ctx, sub, lesson)
 			Expect(err).NotTo(HaveOccurred(), "a link is the submission's problem, not grading's")
 			Expect(l.Status).To(Equal(grade.Error), "a link could point anywhere (/dev/zero, another learner's file), so it is not graded:\n%s", l.Message)
-			Expect(l.Message).To(ContainSubstring("object.go: not a plain file"), "the message names the file")
+			Expect(l.Message).To(ContainSubstring("object.go: not a plain file (a link)"), "the message names the file, and what it is")
 		})
 	})
 })

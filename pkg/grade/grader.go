@@ -7,13 +7,16 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/racekit/racekit/pkg/course"
@@ -25,9 +28,46 @@ import (
 // specs give up on a hung call after ten.
 const DefaultTimeout = time.Minute
 
+// The limits a Grader applies when its fields leave them zero. A lesson's
+// race-enabled build takes 3 s and 250 MB warm (the standard library's
+// race build, cold, takes a minute or two on two cores); its test binary
+// runs in under 2 s in 55 MB and a dozen threads.
+const (
+	DefaultBuildTimeout = 5 * time.Minute // Grader.BuildTimeout
+	DefaultBuildMemory  = 3 << 30         // Grader.BuildMemory, in bytes: 3 GiB
+	DefaultMemory       = 1 << 30         // Grader.Memory, in bytes: 1 GiB
+	DefaultThreads      = 500             // Grader.Threads
+)
+
+// The limits on what grading reads of a submission, which no Grader field
+// changes. A lesson's code is a few kilobytes.
+const (
+	// MaxExerciseFile is the largest exercise file graded, in bytes: a
+	// larger one makes the lesson an error before anything reads it.
+	MaxExerciseFile = 1 << 20
+	// MaxExerciseTotal is the most bytes of exercise files a lesson may
+	// hold together.
+	MaxExerciseTotal = 4 << 20
+	// MaxEntries is the most files and folders a lesson's folder may hold,
+	// at every depth.
+	MaxEntries = 1000
+	// MaxMessage is the longest message, spec name or other text of a
+	// Lesson and of its Report, in bytes; a longer one keeps its first and
+	// last halves and says how much it left out.
+	MaxMessage = 16 << 10
+)
+
 // Grader grades submissions against the kit checked out at Kit. The zero
 // value is not usable: Kit is required. A Grader holds no state between
 // calls, so one may grade several submissions at once.
+//
+// A submission is untrusted: grading refuses a lesson folder holding links
+// or special files before reading any of them, reads at most
+// MaxExerciseFile of each exercise file, bounds the build by BuildTimeout
+// and BuildMemory and the test binary by Timeout, Memory and Threads (see
+// testrun.Limits for how), runs the test binary with testrun.MinimalEnv,
+// and bounds every text of the result by MaxMessage. Each limit a lesson
+// crosses is that lesson's error; the other lessons are graded as usual.
 type Grader struct {
 	// Kit is the root of a pristine racekit checkout: its solutions/
 	// folders hold the specs every lesson is graded with, and its pkg/
@@ -36,6 +76,22 @@ type Grader struct {
 	// Timeout is how long each lesson's specs may run; zero means
 	// DefaultTimeout.
 	Timeout time.Duration
+	// BuildTimeout is how long each lesson's build may take, the go
+	// command's compilers and linker included; zero means
+	// DefaultBuildTimeout.
+	BuildTimeout time.Duration
+	// BuildMemory is the most resident memory, in bytes, each lesson's
+	// build may use (the go command and every compiler it starts, together);
+	// zero means DefaultBuildMemory, less than zero no limit.
+	BuildMemory int64
+	// Memory is the most resident memory, in bytes, each lesson's test
+	// binary may use (with anything it starts); zero means DefaultMemory,
+	// less than zero no limit.
+	Memory int64
+	// Threads is the most threads each lesson's test binary may have (with
+	// anything it starts); zero means DefaultThreads, less than zero no
+	// limit.
+	Threads int
 	// Parallel is how many lessons Grade builds and runs at once, taken
 	// up in the order asked for; zero or less means runtime.GOMAXPROCS(0).
 	// Lessons are judged from Ginkgo's report and the race detector, not
@@ -112,23 +168,35 @@ func (g Grader) Grade(ctx context.Context, submission string, lessons []course.L
 	return r, nil
 }
 
-// Lesson grades one lesson of the submission rooted at submission.
+// Lesson grades one lesson of the submission rooted at submission. Like
+// Grade, it returns an error only when grading itself cannot go on.
 func (g Grader) Lesson(ctx context.Context, submission string, l course.Lesson) (Lesson, error) {
-	timeout := g.Timeout
-	if timeout == 0 {
-		timeout = DefaultTimeout
-	}
+	out, err := g.lesson(ctx, submission, l)
+	return out.bounded(), err
+}
+
+// lesson is Lesson, before the result's texts are bounded.
+func (g Grader) lesson(ctx context.Context, submission string, l course.Lesson) (Lesson, error) {
+	timeout := cmp.Or(g.Timeout, DefaultTimeout)
 	kitDir := l.LessonDir(g.Kit)
 	out := Lesson{Slug: l.Slug, Title: l.Title, MaxScore: 1, Lesson: l, Dir: kitDir}
 	subDir := l.LessonDir(submission)
+	// Nothing of the folder is read before every entry is known to be a
+	// plain file or folder: a link could lead to /dev/zero, a pipe, or a
+	// folder of the grading host.
+	sizes, msg := plainFolder(submission, l)
+	if msg != "" {
+		return out.error(msg, ""), nil
+	}
 	exercise, err := course.ExerciseFiles(subDir)
 	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		return out.error(fmt.Sprintf("the submission has no lessons/%s folder", l.Dir()), ""), nil
 	case err != nil:
 		return out.error(fmt.Sprintf("the submission's lessons/%s folder cannot be read: %v", l.Dir(), err), ""), nil
 	case len(exercise) == 0:
 		return out.error(fmt.Sprintf("the submission's lessons/%s folder has none of the lesson's code (no .go file but its tests)", l.Dir()), ""), nil
+	}
+	if msg := tooBig(sizes, exercise); msg != "" {
+		return out.error(msg, ""), nil
 	}
 	work, err := os.MkdirTemp("", "racekit-grade-"+l.Dir()+"-")
 	if err != nil {
@@ -144,9 +212,6 @@ func (g Grader) Lesson(ctx context.Context, submission string, l course.Lesson) 
 	}
 	if out.Ignored, err = ignoredTests(subDir, l.SolutionDir(g.Kit), specs); err != nil {
 		return out, err
-	}
-	if msg := notRegular(subDir, exercise); msg != "" {
-		return out.error(msg, ""), nil
 	}
 	out.SameAsSolution = sameFiles(subDir, l.SolutionDir(g.Kit), exercise)
 	rules := breakRules(subDir, filepath.Join("lessons", l.Dir()), exercise)
@@ -166,9 +231,17 @@ func (g Grader) Lesson(ctx context.Context, submission string, l course.Lesson) 
 	}
 
 	bin := filepath.Join(work, l.Package+".test")
-	err = testrun.Compile(ctx, testrun.Build{Dir: g.Kit, Package: "./lessons/" + l.Dir(), Race: true, Overlay: overlay, Output: bin})
-	var be *testrun.BuildError
+	err = testrun.Compile(ctx, testrun.Build{
+		Dir: g.Kit, Package: "./lessons/" + l.Dir(), Race: true, Overlay: overlay, Output: bin,
+		Timeout: cmp.Or(g.BuildTimeout, DefaultBuildTimeout), Limits: testrun.Limits{Memory: limit(g.BuildMemory, DefaultBuildMemory)},
+	})
+	var (
+		be *testrun.BuildError
+		le *testrun.LimitError
+	)
 	switch {
+	case errors.As(err, &le) && ctx.Err() == nil:
+		return out.error(buildLimitMessage(le), ""), nil
 	case errors.As(err, &be):
 		out.Output = strings.ReplaceAll(be.Output, filepath.Join(work, "files")+string(filepath.Separator), "")
 		return out.error(buildMessage(be, g.Kit, work, l), out.Output), nil
@@ -185,7 +258,10 @@ func (g Grader) Lesson(ctx context.Context, submission string, l course.Lesson) 
 	} else if msg != "" {
 		return out.refuse(msg), nil
 	}
-	run, err := testrun.Run(ctx, bin, testrun.Options{Dir: kitDir, Timeout: timeout, Report: filepath.Join(work, "report.json")})
+	run, err := testrun.Run(ctx, bin, testrun.Options{
+		Dir: kitDir, Timeout: timeout, Report: filepath.Join(work, "report.json"),
+		Limits: testrun.Limits{Memory: limit(g.Memory, DefaultMemory), Threads: int(limit(int64(g.Threads), DefaultThreads))},
+	})
 	if err != nil {
 		return out, fmt.Errorf("grade: %w", err)
 	}
@@ -232,7 +308,7 @@ func writeOverlay(work, kitDir string, src map[string]string) (string, error) {
 	}
 	replace := map[string]string{}
 	for name, from := range src {
-		data, err := os.ReadFile(from)
+		data, err := readPlain(from, MaxExerciseFile)
 		if err != nil {
 			return "", fmt.Errorf("grade: %w", err)
 		}
@@ -269,12 +345,17 @@ func ignoredTests(subDir, pristineDir string, specs []string) ([]string, error) 
 			out = append(out, name+" (not one of the kit's specs)")
 			continue
 		}
-		a, err1 := os.ReadFile(filepath.Join(subDir, name))
-		b, err2 := os.ReadFile(filepath.Join(pristineDir, name))
-		if err := errors.Join(err1, err2); err != nil {
+		b, err := os.ReadFile(filepath.Join(pristineDir, name))
+		if err != nil {
 			return nil, fmt.Errorf("grade: %w", err)
 		}
-		if !bytes.Equal(a, b) {
+		// Only compared with the kit's: a byte more than the kit's copy
+		// is enough to tell it was edited.
+		a, err := readPlain(filepath.Join(subDir, name), int64(len(b))+1)
+		if err != nil && !errors.Is(err, errTooBig) {
+			return nil, fmt.Errorf("grade: %w", err)
+		}
+		if err != nil || !bytes.Equal(a, b) {
 			out = append(out, name+" (edited; the kit's copy was used)")
 		}
 	}
@@ -319,22 +400,6 @@ func lastLines(s string, n int) string {
 	return strings.Join(lines, "\n")
 }
 
-// notRegular returns a message naming exercise files that are not regular
-// files (a symbolic link, a device), or "" when all are: grading reads
-// them, and a link to /dev/zero would never finish reading.
-func notRegular(dir string, files []string) string {
-	var bad []string
-	for _, name := range files {
-		if st, err := os.Lstat(filepath.Join(dir, name)); err != nil || !st.Mode().IsRegular() {
-			bad = append(bad, name)
-		}
-	}
-	if len(bad) == 0 {
-		return ""
-	}
-	return fmt.Sprintf("%s: not a plain file (a link?); the lesson's code must be plain files in its folder", strings.Join(bad, ", "))
-}
-
 // sameFiles reports whether dirs a and b hold the same named files, and
 // b no other exercise file, byte for byte.
 func sameFiles(a, b string, names []string) bool {
@@ -343,11 +408,174 @@ func sameFiles(a, b string, names []string) bool {
 		return false
 	}
 	for _, name := range names {
-		x, err1 := os.ReadFile(filepath.Join(a, name))
+		x, err1 := readPlain(filepath.Join(a, name), MaxExerciseFile)
 		y, err2 := os.ReadFile(filepath.Join(b, name))
 		if err1 != nil || err2 != nil || !bytes.Equal(x, y) {
 			return false
 		}
 	}
 	return true
+}
+
+// limit is a limit field's value: def when it is zero, 0 (no limit) when
+// it is negative.
+func limit(v, def int64) int64 {
+	switch {
+	case v == 0:
+		return def
+	case v < 0:
+		return 0
+	}
+	return v
+}
+
+// plainFolder checks the submission's folder for lesson l, without
+// following a link or reading a file: lessons/ and lessons/NN-slug must be
+// folders, and everything below the latter plain files and folders, at
+// most MaxEntries of them. It returns the size of each file directly in
+// the folder, or a message saying what is wrong.
+func plainFolder(submission string, l course.Lesson) (map[string]int64, string) {
+	shown := "lessons/" + l.Dir()
+	for _, rel := range []string{"lessons", shown} {
+		st, err := os.Lstat(filepath.Join(submission, rel))
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			return nil, fmt.Sprintf("the submission has no %s folder", shown)
+		case err != nil:
+			return nil, fmt.Sprintf("the submission's %s folder cannot be read: %v", rel, err)
+		case st.Mode()&fs.ModeSymlink != 0:
+			return nil, fmt.Sprintf("the submission's %s is a link, not a folder: grading reads only plain files in plain folders "+
+				"(a link could lead anywhere on the grading machine); copy the lesson's files into a folder of its own", rel)
+		case !st.IsDir():
+			return nil, fmt.Sprintf("the submission's %s is not a folder (%s)", rel, kind(st.Mode()))
+		}
+	}
+	sizes := map[string]int64{}
+	var bad []string
+	entries := 0
+	var walk func(dir, rel string) string
+	walk = func(dir, rel string) string {
+		f, err := os.Open(dir)
+		if err != nil {
+			return fmt.Sprintf("the submission's %s folder cannot be read: %v", path.Join(shown, rel), err)
+		}
+		defer f.Close()
+		for {
+			// In batches, so that a folder of a million entries is not
+			// read whole before it is refused.
+			batch, err := f.ReadDir(100)
+			for _, e := range batch {
+				if entries++; entries > MaxEntries {
+					return fmt.Sprintf("the submission's %s folder holds more than %d files and folders; a lesson holds about ten", shown, MaxEntries)
+				}
+				name := path.Join(rel, e.Name())
+				switch t := e.Type(); {
+				case t.IsDir():
+					if msg := walk(filepath.Join(dir, e.Name()), name); msg != "" {
+						return msg
+					}
+				case t.IsRegular():
+					if rel == "" {
+						info, err := e.Info()
+						if err != nil {
+							return fmt.Sprintf("the submission's %s cannot be read: %v", path.Join(shown, name), err)
+						}
+						sizes[name] = info.Size()
+					}
+				default:
+					bad = append(bad, fmt.Sprintf("%s: not a plain file (%s)", name, kind(t)))
+				}
+			}
+			if err == io.EOF {
+				return ""
+			}
+			if err != nil {
+				return fmt.Sprintf("the submission's %s folder cannot be read: %v", path.Join(shown, rel), err)
+			}
+		}
+	}
+	if msg := walk(filepath.Join(submission, shown), ""); msg != "" {
+		return nil, msg
+	}
+	if len(bad) > 0 {
+		slices.Sort(bad)
+		return nil, fmt.Sprintf("the submission's %s folder holds what is not a plain file, so none of it was read:\n  %s\n"+
+			"a lesson's folder may hold only plain files and folders: a link could lead anywhere on the grading machine "+
+			"(/dev/zero, a folder of the grader); replace each link by a copy of the file it points to, and remove the rest "+
+			"(an editor's lock file .#name is a link: save and close the file)", shown, strings.Join(bad, "\n  "))
+	}
+	return sizes, ""
+}
+
+// kind names a file mode that is not a plain file's, for a message.
+func kind(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeSymlink != 0:
+		return "a link"
+	case m&fs.ModeNamedPipe != 0:
+		return "a named pipe"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeDevice != 0:
+		return "a device"
+	case m.IsDir():
+		return "a folder"
+	}
+	return "not a plain file"
+}
+
+// tooBig returns a message naming the exercise files larger than
+// MaxExerciseFile, or all of them when together they are larger than
+// MaxExerciseTotal, or "" when neither is.
+func tooBig(sizes map[string]int64, exercise []string) string {
+	var big []string
+	var total int64
+	for _, name := range exercise {
+		total += sizes[name]
+		if sizes[name] > MaxExerciseFile {
+			big = append(big, fmt.Sprintf("%s is %s", name, testrun.FormatBytes(sizes[name])))
+		}
+	}
+	switch {
+	case len(big) > 0:
+		return fmt.Sprintf("too large to grade: %s; an exercise file may be at most %s (a lesson's code is a few kilobytes), so none was read",
+			strings.Join(big, ", "), testrun.FormatBytes(MaxExerciseFile))
+	case total > MaxExerciseTotal:
+		return fmt.Sprintf("too large to grade: the lesson's exercise files are %s together; at most %s, so none was read",
+			testrun.FormatBytes(total), testrun.FormatBytes(MaxExerciseTotal))
+	}
+	return ""
+}
+
+// errTooBig is readPlain's error for a file larger than its limit.
+var errTooBig = errors.New("grade: the file is larger than grading reads")
+
+// readPlain reads the file name, which must be a plain file and not a
+// link, and at most limit bytes long (errTooBig otherwise). It opens the
+// file without following a link and without blocking on a pipe, so that it
+// never hangs, whatever path turned into since it was checked.
+func readPlain(name string, limit int64) ([]byte, error) {
+	f, err := os.OpenFile(name, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("grade: %s is not a plain file", name)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err == nil && int64(len(data)) > limit {
+		return data[:limit], errTooBig
+	}
+	return data, err
+}
+
+// buildLimitMessage says that the lesson's build went over a limit.
+func buildLimitMessage(le *testrun.LimitError) string {
+	if le.Limit == "time" {
+		return fmt.Sprintf("does not build within %s, the build's time limit, so the go command was stopped; "+
+			"a build this slow usually comes from generic code instantiated with ever larger types", le.Max)
+	}
+	return fmt.Sprintf("does not build within the build's %s limit of %s, so the go command and its compiler were stopped; "+
+		"a build this large usually comes from generic code instantiated with ever larger types", le.Limit, le.Max)
 }

@@ -1,6 +1,7 @@
 package grade
 
 import (
+	"errors"
 	"fmt"
 	"path/filepath"
 	"slices"
@@ -15,6 +16,9 @@ import (
 // judge decides a lesson's outcome from a run of its test binary.
 func judge(out Lesson, run testrun.Result, timeout time.Duration) Lesson {
 	out.Output = run.Output
+	if run.Limit != nil {
+		return out.error(runLimitMessage(run.Limit), "")
+	}
 	if run.Report == nil {
 		return out.noReport(run, timeout)
 	}
@@ -95,6 +99,9 @@ func (out Lesson) noReport(run testrun.Result, timeout time.Duration) Lesson {
 	switch {
 	case run.Killed:
 		return out.error(fmt.Sprintf("hangs: did not finish within %s, nor when interrupted, and was killed", timeout+2*testrun.Grace), "")
+	case errors.As(run.ReportError, new(*testrun.ReportTooBig)):
+		return out.error(fmt.Sprintf("the specs' report was not read: %s; does the code panic or fail with a huge message?",
+			strings.TrimPrefix(run.ReportError.Error(), "testrun: ")), "")
 	case strings.Contains(run.Output, "panic: test timed out"):
 		out.Where = dumpWaiting(dump, out.Dir)
 		msg := fmt.Sprintf("hangs: did not finish within %s and was stopped", timeout+testrun.Grace)
@@ -110,6 +117,23 @@ func (out Lesson) noReport(run testrun.Result, timeout time.Duration) Lesson {
 	default:
 		return out.error(fmt.Sprintf("ended (%s) before its specs finished:\n%s", run.Ended, lastLines(run.Output, 10)), "")
 	}
+}
+
+// runLimitMessage says that the test binary went over one of its limits.
+func runLimitMessage(le *testrun.LimitError) string {
+	used := ""
+	if le.Used != "" {
+		used = " (" + le.Used + ")"
+	}
+	switch le.Limit {
+	case "memory":
+		return fmt.Sprintf("uses too much memory: the test binary went over its limit of %s%s and was stopped; "+
+			"does the code keep what it allocates, or start goroutines without end?", le.Max, used)
+	case "threads":
+		return fmt.Sprintf("starts too many threads: the test binary went over its limit of %s%s and was stopped; "+
+			"does the code lock goroutines to threads (runtime.LockOSThread) and leave them blocked?", le.Max, used)
+	}
+	return fmt.Sprintf("went over its %s limit of %s%s and was stopped", le.Limit, le.Max, used)
 }
 
 // crashMessage is the panic or fatal error's first line and where, in the

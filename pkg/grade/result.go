@@ -1,9 +1,15 @@
 package grade
 
 import (
+	"fmt"
+	"reflect"
+	"slices"
+	"unicode/utf8"
+
 	"github.com/onsi/ginkgo/v2/types"
 
 	"github.com/racekit/racekit/pkg/course"
+	"github.com/racekit/racekit/pkg/testrun"
 )
 
 // Status is the outcome of a lesson, a spec or a whole grading.
@@ -108,5 +114,72 @@ func (r *Result) Add(l Lesson) {
 	r.MaxScore += l.MaxScore
 	if worse(l.Status, r.Status) {
 		r.Status = l.Status
+	}
+}
+
+// bounded returns out with every text cut to MaxMessage (keeping its first
+// and last halves): the message, each spec's name and message, the output,
+// the waiting places, the ignored files and every string of the report, so
+// that no submission can make the JSON, the JUnit file or a summary large.
+func (out Lesson) bounded() Lesson {
+	out.Message = clip(out.Message, MaxMessage)
+	out.Output = clip(out.Output, testrun.DefaultOutputLimit)
+	out.Specs = slices.Clone(out.Specs)
+	for i := range out.Specs {
+		out.Specs[i].Name = clip(out.Specs[i].Name, MaxMessage)
+		out.Specs[i].Message = clip(out.Specs[i].Message, MaxMessage)
+	}
+	for _, list := range []*[]string{&out.Where, &out.Ignored} {
+		*list = slices.Clone(*list)
+		for i := range *list {
+			(*list)[i] = clip((*list)[i], MaxMessage)
+		}
+	}
+	clipStrings(reflect.ValueOf(&out.Report).Elem(), MaxMessage)
+	return out
+}
+
+// clip returns s when it is at most n bytes long, else its first and last
+// n/2 bytes (cut at whole characters) around a line saying how many bytes
+// were left out.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	end, start := n/2, len(s)-n/2
+	for end > 0 && !utf8.RuneStart(s[end]) {
+		end--
+	}
+	for start < len(s) && !utf8.RuneStart(s[start]) {
+		start++
+	}
+	head, tail := s[:end], s[start:]
+	return fmt.Sprintf("%s\n... (%d bytes left out) ...\n%s", head, len(s)-len(head)-len(tail), tail)
+}
+
+// clipStrings clips, in place, every string v holds that can be set: in
+// its exported fields, slices and pointers, at any depth. Ginkgo's report
+// is plain data of that kind (maps and unexported fields hold nothing a
+// submission writes at length).
+func clipStrings(v reflect.Value, n int) {
+	switch v.Kind() {
+	case reflect.String:
+		if v.CanSet() && v.Len() > n {
+			v.SetString(clip(v.String(), n))
+		}
+	case reflect.Pointer:
+		if !v.IsNil() {
+			clipStrings(v.Elem(), n)
+		}
+	case reflect.Struct:
+		for i := range v.NumField() {
+			if v.Type().Field(i).IsExported() {
+				clipStrings(v.Field(i), n)
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		for i := range v.Len() {
+			clipStrings(v.Index(i), n)
+		}
 	}
 }
