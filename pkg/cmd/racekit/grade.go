@@ -12,6 +12,7 @@ import (
 
 	"github.com/racekit/racekit/pkg/course"
 	"github.com/racekit/racekit/pkg/grade"
+	"github.com/racekit/racekit/pkg/testrun"
 )
 
 // runGrade carries out racekit grade.
@@ -21,6 +22,12 @@ func runGrade(ctx context.Context, e *env, args []string) error {
 	jsonPath := fs.String("json", "", "write the result as JSON to this file")
 	junitPath := fs.String("junit", "", "write the result as JUnit XML to this file")
 	timeout := fs.Duration("timeout", grade.DefaultTimeout, "how long each lesson's specs may run")
+	buildTimeout := fs.Duration("build-timeout", grade.DefaultBuildTimeout, "how long each lesson's build may take")
+	memory := byteSize(grade.DefaultMemory)
+	fs.Var(&memory, "memory", "the most memory each lesson's test binary may use (512MiB, 2GiB)")
+	buildMemory := byteSize(grade.DefaultBuildMemory)
+	fs.Var(&buildMemory, "build-memory", "the most memory each lesson's build may use, the go command and its compilers together")
+	threads := fs.Int("threads", grade.DefaultThreads, "the most threads each lesson's test binary may have")
 	only := fs.String("lessons", "", "grade only these lessons, by number or slug, comma-separated (default: every lesson in the kit)")
 	if err := e.parse(fs, args); err != nil {
 		return err
@@ -28,8 +35,17 @@ func runGrade(ctx context.Context, e *env, args []string) error {
 	if fs.NArg() > 0 {
 		return usagef("unexpected arguments %q: name the submission with --submission DIR", strings.Join(fs.Args(), " "))
 	}
-	if *timeout <= 0 {
-		return usagef("--timeout must be positive, got %s", *timeout)
+	for _, f := range []struct {
+		name string
+		ok   bool
+		got  any
+	}{
+		{"--timeout", *timeout > 0, *timeout}, {"--build-timeout", *buildTimeout > 0, *buildTimeout},
+		{"--memory", memory > 0, &memory}, {"--build-memory", buildMemory > 0, &buildMemory}, {"--threads", *threads > 0, *threads},
+	} {
+		if !f.ok {
+			return usagef("%s must be positive, got %v", f.name, f.got)
+		}
 	}
 	sub, err := filepath.Abs(*submission)
 	if err != nil {
@@ -62,10 +78,18 @@ func runGrade(ctx context.Context, e *env, args []string) error {
 		}
 	}
 
-	g := grade.Grader{Kit: e.root, Timeout: *timeout, Graded: func(lr grade.Lesson) {
-		e.out.printf("  %-22s %s  %s\n", lr.Lesson.Dir(), e.out.statusWord(lr.Status), indent(lr.Message, "  "+strings.Repeat(" ", 22+1+5+2)))
-	}}
-	e.out.printf("grading %s of %s with the kit's specs (-race, at most %s each)\n\n", plural(len(lessons), "lesson"), sub, *timeout)
+	g := grade.Grader{
+		Kit: e.root, Timeout: *timeout, BuildTimeout: *buildTimeout,
+		Memory: int64(memory), BuildMemory: int64(buildMemory), Threads: *threads,
+		Graded: func(lr grade.Lesson) {
+			// The message carries a submission's text (a panic's): printed
+			// as it is, its escapes could redraw this line as a pass.
+			e.out.printf("  %-22s %s  %s\n", lr.Lesson.Dir(), e.out.statusWord(lr.Status), indent(printable(lr.Message), "  "+strings.Repeat(" ", 22+1+5+2)))
+		},
+	}
+	e.out.printf("grading %s of %s with the kit's specs (-race, at most %s, %s and %d threads each; builds at most %s and %s)\n",
+		plural(len(lessons), "lesson"), sub, *timeout, testrun.FormatBytes(int64(memory)), *threads, *buildTimeout, testrun.FormatBytes(int64(buildMemory)))
+	e.out.printf("limits enforced by %s\n\n", testrun.HowLimited())
 	r, err := g.Grade(ctx, sub, lessons)
 	if err != nil {
 		return err
@@ -139,4 +163,18 @@ func (p *printer) statusWord(s grade.Status) string {
 	default:
 		return p.paint(yellow, word)
 	}
+}
+
+// byteSize is a flag.Value holding a number of bytes, written as
+// testrun.ParseBytes reads it ("512MiB", "2GiB", "1073741824").
+type byteSize int64
+
+// String writes the size for a person: "1 GiB".
+func (b *byteSize) String() string { return testrun.FormatBytes(int64(*b)) }
+
+// Set reads a size.
+func (b *byteSize) Set(s string) error {
+	n, err := testrun.ParseBytes(s)
+	*b = byteSize(n)
+	return err
 }

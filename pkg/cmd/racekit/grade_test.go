@@ -147,6 +147,20 @@ var _ = Describe("racekit grade", func() {
 		})
 	})
 
+	When("a lesson's message carries terminal escapes", func() {
+		It("prints them escaped, so that they cannot redraw the lesson's line as a pass", func() {
+			sub := solvedSubmission()
+			Expect(os.WriteFile(filepath.Join(course.Lessons[0].LessonDir(sub), "escapes.go"), []byte("package lostupdate\n\n"+
+				"func init() { panic(\"\\x1b[2K\\r  01-lost-update         \\x1b[32mpass\\x1b[0m  all 7 specs passed\") }\n"), 0o644)).To(Succeed())
+			s := racekit(kitRoot, "grade", "--submission", sub, "--lessons", "1")
+			Expect(finish(s, 3*time.Minute)).To(Equal(1), "a lesson that crashes is not a pass")
+			out := string(s.Out.Contents())
+			Expect(out).NotTo(ContainSubstring("\x1b"), "no escape character of the submission reaches the terminal (racekit prints no colour to a pipe)")
+			Expect(out).To(ContainSubstring(`crashed: panic: \x1b[2K\r  01-lost-update         \x1b[32mpass`), "the message is shown, its escapes written out as text")
+			Expect(out).To(ContainSubstring("limits enforced by "), "the header says how the limits are enforced on this machine")
+		})
+	})
+
 	When("its input is wrong", func() {
 		DescribeTable("exits with status 2 at once, saying what is wrong",
 			func(args []string, want string) {
@@ -157,6 +171,9 @@ var _ = Describe("racekit grade", func() {
 			Entry("a submission that does not exist", []string{"--submission", "/no/such/folder"}, "no such folder"),
 			Entry("a submission that is not a checkout", []string{"--submission", "/"}, "has no lessons/ folder"),
 			Entry("a timeout that is not positive", []string{"--timeout", "0s"}, "--timeout must be positive"),
+			Entry("a build timeout that is not positive", []string{"--build-timeout", "-1s"}, "--build-timeout must be positive"),
+			Entry("a memory limit that is not positive", []string{"--build-memory", "0"}, "--build-memory must be positive, got 0 B"),
+			Entry("a memory limit that is not a size", []string{"--memory", "lots"}, `"lots" is not a size`),
 			Entry("an unknown lesson", []string{"--lessons", "1,12"}, `no lesson "12"`),
 			Entry("a report that cannot be written", []string{"--json", "/no/such/folder/grade.json"}, "cannot write"),
 			Entry("a stray argument", []string{"submission"}, "unexpected arguments"),

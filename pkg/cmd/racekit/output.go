@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
+	"strings"
+	"unicode"
 )
 
 // printer writes racekit's output, in colour only when it goes to a
@@ -54,4 +57,22 @@ func (p *printer) paint(style, s string) string {
 		return s
 	}
 	return "\x1b[" + style + "m" + s + "\x1b[0m"
+}
+
+// printable returns s with every control character but the line break and
+// the tab, and every bidirectional override, written as a Go escape
+// ("\x1b", "\u202e"), so that text from a submission (a panic message, a
+// file name) cannot move the cursor, erase or recolour a line, or reorder
+// what a terminal shows.
+func printable(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r != '\n' && r != '\t' && (unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r)) {
+			q := strconv.QuoteRune(r)
+			b.WriteString(q[1 : len(q)-1])
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
