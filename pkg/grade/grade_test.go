@@ -40,6 +40,14 @@ var _ = Describe("Grader.Grade", func() {
 		), "each kind of bad submission needs a case in %s that shows how it is graded", corpusDir)
 	})
 
+	It("has a corpus case for every way issue 11 names of passing a lesson without solving it", func() {
+		Expect(names).To(ContainElements(
+			"changes-spec-options", "changes-spec-options-04", // exercise code changes the specs' own variables
+			"knows-it-is-scheduled", "asks-who-called", "ends-goroutines-early", "reads-the-clock", "line-directive", // code that knows it is being tested
+			"shadow-count-01", "shadow-count-02", "computes-in-go", "sleep-shortcut", // specs that trusted what the code says about itself
+		), "each way to pass without solving the lesson needs a case in %s that shows it does not pass", corpusDir)
+	})
+
 	It("has a corpus case for every attack on the grader itself that issue 11 names", func() {
 		Expect(names).To(ContainElements(
 			"link-spec-to-stdin", "link-spec-to-zero", "link-spec-to-folder", "link-spec-to-nowhere", "link-lesson-folder", "special-files",
