@@ -49,7 +49,7 @@ func init() {
 		{"hint", "[lesson] [--again]", "show the next hint of a lesson", runHint},
 		{"reset", "<lesson>", "restore a lesson's starter files (yours are backed up first)", runReset},
 		{"solution", "<lesson> [--force]", "show a lesson's solution as a diff against your files", runSolution},
-		{"grade", "[--submission DIR] [--json F] [--junit F] [--timeout D] [--lessons L]", "grade every lesson of a submission (for instructors and CI)", runGrade},
+		{"grade", "[--submission DIR] [--json F] [--junit F] [--timeout D] [--build-timeout D] [--memory M] [--build-memory M] [--threads N] [--lessons L]", "grade every lesson of a submission (for instructors and CI)", runGrade},
 		{"verify", "[--runs N] [--fixture-runs N] [lesson...]", "check the kit itself: every starter fails for its reason, every solution and fixture does as it should", runVerify},
 		{"help", "[command]", "show this list, or one command's flags", nil},
 	}
