@@ -71,9 +71,16 @@ var _ = Describe("Grader.Grade", func() {
 			}
 
 			g := grade.Grader{Kit: kit, Timeout: c.Timeout, BuildTimeout: c.BuildTimeout, BuildMemory: c.BuildMemory, Memory: c.Memory}
+			resident, measured := startPeakMemory()
 			r, err := g.Grade(ctx, sub, c.Lessons)
 			Expect(err).NotTo(HaveOccurred(), "a bad submission is a result to report, never an error of grading itself")
 			AddReportEntry("result", describe(r))
+			if measured {
+				peak := max(peakMemory(), resident)
+				AddReportEntry("grader's memory", fmt.Sprintf("peak %d MiB resident while grading, %d MiB above the %d MiB before", peak>>20, (peak-resident)>>20, resident>>20))
+				Expect(peak-resident).To(BeNumerically("<", int64(500<<20)),
+					"grading a submission, whatever it holds, may add at most 500 MB to the grader's resident memory")
+			}
 
 			var js, md strings.Builder
 			Expect(grade.WriteJSON(&js, r)).To(Succeed(), "every result can be written as JSON")
@@ -223,3 +230,29 @@ var _ = Describe("Grader.Grade, for several lessons at once", func() {
 		Expect(err).To(MatchError(ContainSubstring("is not a folder")), "grading cannot start without a submission")
 	})
 })
+
+// startPeakMemory resets the process's peak resident memory (VmHWM, on
+// Linux) and returns what is resident now; measured is false where the
+// peak cannot be reset, and nothing is measured.
+func startPeakMemory() (resident int64, measured bool) {
+	if err := os.WriteFile("/proc/self/clear_refs", []byte("5"), 0); err != nil {
+		return 0, false
+	}
+	return procStatus("VmRSS"), true
+}
+
+// peakMemory is the process's peak resident memory since startPeakMemory.
+func peakMemory() int64 { return procStatus("VmHWM") }
+
+// procStatus reads a "Name: N kB" line of /proc/self/status, in bytes.
+func procStatus(name string) int64 {
+	data, _ := os.ReadFile("/proc/self/status")
+	for _, line := range strings.Split(string(data), "\n") {
+		if v, ok := strings.CutPrefix(line, name+":"); ok {
+			var kb int64
+			fmt.Sscan(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), &kb)
+			return kb << 10
+		}
+	}
+	return 0
+}
