@@ -49,7 +49,7 @@ var _ = Describe("Hammer", func() {
 			}
 		})
 		he := hammerError(err)
-		Expect(he.Hung).To(BeFalse())
+		Expect(he.Hung).To(BeFalse(), "Run returned at once, not at the bound")
 		Expect(he.Panicked).To(BeFalse(), "Goexit is not a panic")
 		Expect([]int{he.G, he.I}).To(Equal([]int{1, 3}), "goroutine 1 stopped in iteration 3")
 		Expect(he.Finished[1]).To(Equal(3), "goroutine 1 finished iterations 0 to 2")
@@ -67,7 +67,7 @@ var _ = Describe("Hammer", func() {
 			}
 		})
 		he := hammerError(err)
-		Expect(he.Panicked).To(BeTrue())
+		Expect(he.Panicked).To(BeTrue(), "a panic is reported as one")
 		Expect(he.Value).To(Equal("boom"))
 		Expect(err).To(MatchError("interleavetest: hammer goroutine 0 panicked in iteration 2 of 5: boom"))
 
@@ -84,7 +84,7 @@ var _ = Describe("Hammer", func() {
 			others.Add(1)
 			runtime.Gosched()
 		})
-		Expect(hammerError(err).G).To(Equal(0))
+		Expect(hammerError(err).G).To(Equal(0), "goroutine 0 stopped early")
 		Eventually(func() int64 {
 			before := others.Load()
 			time.Sleep(10 * time.Millisecond)
@@ -103,7 +103,7 @@ var _ = Describe("Hammer", func() {
 			}
 		})
 		he := hammerError(err)
-		Expect(he.Hung).To(BeTrue())
+		Expect(he.Hung).To(BeTrue(), "the bound ran out")
 		Expect(he.Finished).To(Equal([]int{3, 1}), "goroutine 0 finished, goroutine 1 is stuck in iteration 1")
 		Expect(err).To(MatchError("interleavetest: the hammer's 2 goroutines did not finish their 3 iterations each within 20ms " +
 			"(iterations finished, goroutine by goroutine: [3 1]): the code under test probably deadlocked, or waits for something that never comes"))
@@ -117,6 +117,6 @@ var _ = Describe("Hammer", func() {
 		msg := "interleavetest: a Hammer needs at least one goroutine and one iteration, got 0 and 0"
 		Expect(func() { _ = interleavetest.Hammer{}.Run(func(int, int) {}) }).To(PanicWith(msg), "the zero value is not usable")
 		Expect(func() { _ = interleavetest.Hammer{Goroutines: 1, Iterations: 1}.Run(nil) }).To(
-			PanicWith("interleavetest: Hammer.Run called with a nil body"))
+			PanicWith("interleavetest: Hammer.Run called with a nil body"), "a nil body is a mistake of the spec")
 	})
 })

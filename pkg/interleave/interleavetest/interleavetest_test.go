@@ -161,12 +161,12 @@ var _ = Describe("FieldOf", func() {
 
 	It("finds an unexported field of the type asked for, the first that keep keeps", func() {
 		c, ok := interleavetest.FieldOf(o, byName("foo.refcount"))
-		Expect(ok).To(BeTrue())
+		Expect(ok).To(BeTrue(), "the second *interleave.Int field is named foo.refcount")
 		Expect(c).To(BeIdenticalTo(o.refcount), "the field's own value: the cell itself, not a copy")
 		first, _ := interleavetest.FieldOf[*interleave.Int](o, nil)
 		Expect(first).To(BeIdenticalTo(o.other), "keep nil keeps the first field of the type")
 		n, ok := interleavetest.FieldOf[int](o, nil)
-		Expect(ok).To(BeTrue())
+		Expect(ok).To(BeTrue(), "plain is an int field")
 		Expect(n).To(Equal(5), "plain values too")
 	})
 
