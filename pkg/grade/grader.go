@@ -231,10 +231,11 @@ func (g Grader) lesson(ctx context.Context, submission string, l course.Lesson) 
 	}
 
 	bin := filepath.Join(work, l.Package+".test")
-	err = testrun.Compile(ctx, testrun.Build{
+	build := testrun.Build{
 		Dir: g.Kit, Package: "./lessons/" + l.Dir(), Race: true, Overlay: overlay, Output: bin,
 		Timeout: cmp.Or(g.BuildTimeout, DefaultBuildTimeout), Limits: testrun.Limits{Memory: limit(g.BuildMemory, DefaultBuildMemory)},
-	})
+	}
+	err = testrun.Compile(ctx, build)
 	var (
 		be *testrun.BuildError
 		le *testrun.LimitError
@@ -253,7 +254,10 @@ func (g Grader) lesson(ctx context.Context, submission string, l course.Lesson) 
 		return out.refuse("the lesson's code builds, but the rules for exercise files could not be checked on " +
 			strings.Join(rules.Unparsed, ", ") + ", so its specs were not run"), nil
 	}
-	if msg, err := g.specsOutOfReach(ctx, work, overlay, l, src, specs); err != nil {
+	if msg, err := g.specsOutOfReach(ctx, build, work, l, src, specs); err != nil {
+		if errors.As(err, &le) && ctx.Err() == nil {
+			return out.error(buildLimitMessage(le), ""), nil
+		}
 		return out, err
 	} else if msg != "" {
 		return out.refuse(msg), nil
@@ -274,13 +278,16 @@ func (g Grader) lesson(ctx context.Context, submission string, l course.Lesson) 
 // specsOutOfReach type-checks the lesson as it was built and returns a
 // refusal naming every place its exercise files use a name a spec file
 // declares, or "" when they use none. src maps the lesson's files to where
-// they came from; writeOverlay copied them into work/files.
-func (g Grader) specsOutOfReach(ctx context.Context, work, overlay string, l course.Lesson, src map[string]string, specs []string) (string, error) {
-	exports, err := exportData(ctx, g.Kit, "./lessons/"+l.Dir(), overlay)
-	if err != nil {
-		if ctx.Err() != nil {
-			return "", ctx.Err()
-		}
+// they came from; writeOverlay copied them into work/files. The go command
+// it asks for the imports' export data runs under the build's limits, and
+// a *testrun.LimitError comes back as the error.
+func (g Grader) specsOutOfReach(ctx context.Context, build testrun.Build, work string, l course.Lesson, src map[string]string, specs []string) (string, error) {
+	exports, err := testrun.ExportData(ctx, build)
+	var le *testrun.LimitError
+	switch {
+	case errors.As(err, &le) || ctx.Err() != nil:
+		return "", cmp.Or(ctx.Err(), err)
+	case err != nil:
 		return "", fmt.Errorf("grade: %s built, but its imports cannot be listed to check its code: %w", l.Dir(), err)
 	}
 	files := map[string]string{}

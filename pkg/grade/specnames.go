@@ -1,10 +1,6 @@
 package grade
 
 import (
-	"bufio"
-	"bytes"
-	"context"
-	"errors"
 	"fmt"
 	"go/ast"
 	"go/importer"
@@ -13,7 +9,6 @@ import (
 	"go/types"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -28,7 +23,7 @@ import (
 // It type-checks the package as the compiler saw it: files maps every .go
 // file of the lesson (exercise files and specs) to the file that was built,
 // specs names the spec files among them, and exports maps each import path
-// to its compiled export data (see exportData). Places are named as
+// to its compiled export data (testrun.ExportData). Places are named as
 // shown/file.go:line. It returns an error when the package cannot be
 // type-checked, which after a good build means grading cannot vouch for
 // the rule.
@@ -87,37 +82,4 @@ func specNamesUsed(files map[string]string, specs []string, exports map[string]s
 	}
 	slices.Sort(out)
 	return slices.Compact(out), nil
-}
-
-// exportData asks the go command, in the module rooted at dir, for the
-// compiled export data of every package the test binary of pkg imports,
-// with the race detector and the overlay the binary is built with, so that
-// everything comes from the build cache the build just filled. It maps
-// import paths to export data files.
-func exportData(ctx context.Context, dir, pkg, overlay string) (map[string]string, error) {
-	args := []string{"list", "-e", "-deps", "-test", "-export", "-race", "-f", "{{if .Export}}{{.ImportPath}}\t{{.Export}}{{end}}"}
-	if overlay != "" {
-		args = append(args, "-overlay", overlay)
-	}
-	cmd := exec.CommandContext(ctx, "go", append(args, pkg)...)
-	cmd.Dir = dir
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		return nil, fmt.Errorf("go list: %w: %s", err, strings.TrimSpace(stderr.String()))
-	}
-	exports := map[string]string{}
-	sc := bufio.NewScanner(bytes.NewReader(out))
-	for sc.Scan() {
-		path, file, ok := strings.Cut(sc.Text(), "\t")
-		if !ok || strings.Contains(path, " ") {
-			continue // blank, or a test variant such as "p [p.test]"
-		}
-		exports[path] = file
-	}
-	if len(exports) == 0 {
-		return nil, errors.New("go list named no export data")
-	}
-	return exports, sc.Err()
 }
