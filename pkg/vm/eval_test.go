@@ -277,7 +277,7 @@ end
 			before := interp.Instructions()
 			_, err := t.Call(vm.MustAssemble("op.asm", binaryText("BINARY_OP", "+")), "op", "x", 1)
 			Expect(err).To(HaveOccurred())
-			Expect(interp.Instructions() - before).To(Equal(t.Instructions()), "the instructions run before the error count")
+			Expect(interp.Instructions()-before).To(Equal(t.Instructions()), "the instructions run before the error count")
 			Expect(t.Instructions()).To(BeNumerically(">", 0))
 		})
 	})
