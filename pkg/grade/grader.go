@@ -254,7 +254,7 @@ func (g Grader) lesson(ctx context.Context, submission string, l course.Lesson) 
 		return out.refuse("the lesson's code builds, but the rules for exercise files could not be checked on " +
 			strings.Join(rules.Unparsed, ", ") + ", so its specs were not run"), nil
 	}
-	if msg, err := g.specsOutOfReach(ctx, build, work, l, src, specs); err != nil {
+	if msg, err := g.specsOutOfReach(ctx, build, work, l); err != nil {
 		if errors.As(err, &le) && ctx.Err() == nil {
 			return out.error(buildLimitMessage(le), ""), nil
 		}
@@ -275,33 +275,27 @@ func (g Grader) lesson(ctx context.Context, submission string, l course.Lesson) 
 	return judge(out, run, timeout), nil
 }
 
-// specsOutOfReach type-checks the lesson as it was built and returns a
-// refusal naming every place its exercise files use a name a spec file
-// declares, or "" when they use none. src maps the lesson's files to where
-// they came from; writeOverlay copied them into work/files. The go command
-// it asks for the imports' export data runs under the build's limits, and
-// a *testrun.LimitError comes back as the error.
-func (g Grader) specsOutOfReach(ctx context.Context, build testrun.Build, work string, l course.Lesson, src map[string]string, specs []string) (string, error) {
-	exports, err := testrun.ExportData(ctx, build)
-	var le *testrun.LimitError
+// specsOutOfReach builds the lesson's code without its specs, as
+// testrun.CompileAlone does, and returns a refusal naming every place the
+// compiler found a name missing, or "" when it builds: the lesson's code
+// built with its specs, so a name it lacks alone is one a spec file
+// declares, and an init that changes one changes what the specs check. The
+// build is build's, with its limits; a *testrun.LimitError comes back as
+// the error.
+func (g Grader) specsOutOfReach(ctx context.Context, build testrun.Build, work string, l course.Lesson) (string, error) {
+	err := testrun.CompileAlone(ctx, build)
+	var be *testrun.BuildError
 	switch {
-	case errors.As(err, &le) || ctx.Err() != nil:
-		return "", cmp.Or(ctx.Err(), err)
-	case err != nil:
-		return "", fmt.Errorf("grade: %s built, but its imports cannot be listed to check its code: %w", l.Dir(), err)
+	case err == nil:
+		return "", nil
+	case errors.As(err, &be) && ctx.Err() == nil:
+		_, problems, _ := strings.Cut(buildMessage(be, g.Kit, work, l), "\n")
+		return "the lesson's code breaks the rules for exercise files, so its specs were not run: it builds with its " +
+			"specs but not without them, so it uses names that a spec file declares, and exercise code may not touch " +
+			"the specs' own names (an init that changes one changes what the specs check):\n" + problems +
+			"\n(what a lesson's code may use: the kit's README.md, \"How a lesson works\", step 3)", nil
 	}
-	files := map[string]string{}
-	for name := range src {
-		files[name] = filepath.Join(work, "files", name)
-	}
-	used, err := specNamesUsed(files, specs, exports, filepath.Join("lessons", l.Dir()))
-	switch {
-	case err != nil:
-		return "the lesson's code builds, but it could not be checked for names of the specs (" + firstLine(err.Error()) + "), so its specs were not run", nil
-	case len(used) > 0:
-		return ruleCheck{Broken: used}.message(), nil
-	}
-	return "", nil
+	return "", err
 }
 
 // writeOverlay copies the files of src into work/files and writes a

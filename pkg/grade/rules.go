@@ -24,19 +24,21 @@ import (
 // assembly the race detector cannot see), so exercise files may import only
 // the packages below, which are all a lesson's fix needs (the kit's sync and
 // sync/atomic stand in for the standard library's, which the scheduler
-// cannot see). Of a few of those packages they may use only some names
-// (onlyNames), and of a few others not all (refusedNames). They may not
+// cannot see); log and context are not among them, as log.Logger.Output
+// reads the call stack and log's dates and a context's deadline the clock.
+// Of a few of those packages they may use only some names (onlyNames).
+// They may not
 // import a package with a dot, nor change (assign, take the address of)
 // another package's variables, such as vm.ErrNotHolder, nor use any name a
-// spec file declares (specNamesUsed, which needs the compiler's view of the
-// package). No //go: directive other than //go:build and //go:generate is
+// spec file declares (the grader builds the lesson without its specs to
+// see that: Grader.specsOutOfReach). No //go: directive other than //go:build and //go:generate is
 // allowed (//go:norace hides a function's accesses from the race detector),
 // and no //line directive (it moves the positions these rules report).
 var (
 	// stdImports are the standard packages exercise files may import.
 	stdImports = []string{
-		"bufio", "bytes", "cmp", "container/heap", "container/list", "container/ring", "context",
-		"errors", "fmt", "io", "iter", "log", "maps", "math", "math/bits", "math/rand", "math/rand/v2",
+		"bufio", "bytes", "cmp", "container/heap", "container/list", "container/ring",
+		"errors", "fmt", "io", "iter", "maps", "math", "math/bits", "math/rand", "math/rand/v2",
 		"os", "regexp", "runtime", "slices", "sort", "strconv", "strings",
 		"time", "unicode", "unicode/utf8",
 	}
@@ -58,12 +60,8 @@ var (
 			"the rest can end a goroutine behind the specs' back (Goexit), tell a spec from a program (Callers, Caller, Stack, FuncForPC, NumGoroutine) or talk to the race detector (RaceDisable...)"},
 		kitInterleave: {[]string{"Int", "NewInt", "Point", "PointAs"},
 			"the rest is the specs' own machinery, and InRun would let code behave one way under the scheduler and another everywhere else"},
-	}
-	// refusedNames are, for some allowed imports, names exercise files
-	// may not use, and why.
-	refusedNames = map[string]nameRule{
-		"time": {[]string{"Now", "Since", "Until"},
-			"a spec's clock may be fake (testing/synctest), so reading it tells a spec from a program; a fix needs to wait or sleep, never to read the clock"},
+		"time": {[]string{"Sleep", "Duration", "Nanosecond", "Microsecond", "Millisecond", "Second", "Minute", "Hour"},
+			"a spec's clock may be fake (testing/synctest), and whatever reads it (Now, a timer's channel, After) tells a spec from a program; a fix needs to sleep, never to read the clock"},
 	}
 )
 
@@ -81,9 +79,6 @@ type nameRule struct {
 func nameRefused(importPath, name string) (string, bool) {
 	if r, ok := onlyNames[importPath]; ok && !slices.Contains(r.names, name) {
 		return fmt.Sprintf("of package %s, exercise files may use only %s: %s", importPath, strings.Join(r.names, ", "), r.why), true
-	}
-	if r, ok := refusedNames[importPath]; ok && slices.Contains(r.names, name) {
-		return fmt.Sprintf("exercise files may not use %s of package %s: %s", strings.Join(r.names, ", "), importPath, r.why), true
 	}
 	return "", false
 }

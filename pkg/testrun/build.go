@@ -80,7 +80,24 @@ func Compile(ctx context.Context, b Build) error {
 	// here reads (panics, hangs and race reports come from the binary's own
 	// line tables): it cuts about a quarter of the link, most of a warm
 	// build.
-	args := []string{"test", "-c", "-ldflags=-w -s", "-o", b.Output}
+	return goCommand(ctx, b, "test", "-c", "-ldflags=-w -s", "-o", b.Output)
+}
+
+// CompileAlone compiles b's package without its test files, as a program
+// that imports it would, and throws the result away (go build); b.Output
+// is not used. It fails, with a *BuildError naming the lines, when the
+// package's own files use anything its test files declare. Errors are as
+// Compile's, under the same b.Timeout and b.Limits.
+func CompileAlone(ctx context.Context, b Build) error {
+	if b.Package == "" {
+		return errors.New("testrun: Build needs a Package")
+	}
+	return goCommand(ctx, b, "build")
+}
+
+// goCommand runs the go command with args, b's flags and b's package, as
+// Compile describes.
+func goCommand(ctx context.Context, b Build, args ...string) error {
 	if b.Race {
 		args = append(args, "-race")
 	}
