@@ -211,6 +211,20 @@ func breakRules(dir, shown string, files []string) ruleCheck {
 			}
 			return ""
 		}
+		// The streams os.Stdout and os.Stderr may only be handed to a call
+		// (fmt.Fprintln(os.Stderr, ...)): code that closes, swaps or keeps
+		// one could silence the race detector's report.
+		passed := map[*ast.SelectorExpr]bool{}
+		ast.Inspect(f, func(n ast.Node) bool {
+			if call, ok := n.(*ast.CallExpr); ok {
+				for _, arg := range call.Args {
+					if sel, ok := ast.Unparen(arg).(*ast.SelectorExpr); ok {
+						passed[sel] = true
+					}
+				}
+			}
+			return true
+		})
 		ast.Inspect(f, func(n ast.Node) bool {
 			var changed []ast.Expr
 			switch n := n.(type) {
@@ -245,6 +259,9 @@ func breakRules(dir, shown string, files []string) ruleCheck {
 			}
 			if why, refused := nameRefused(imported[pkg], sel.Sel.Name); refused {
 				c.Broken = append(c.Broken, fmt.Sprintf("%s: %s.%s: %s", at(sel.Pos()), pkg, sel.Sel.Name, why))
+			} else if imported[pkg] == "os" && !passed[sel] {
+				c.Broken = append(c.Broken, fmt.Sprintf("%s: %s.%s: exercise files may only hand os.Stdout and os.Stderr to a call, as in fmt.Fprintln(os.Stderr, ...): "+
+					"code that closes, swaps or keeps one could silence the race detector's report", at(sel.Pos()), pkg, sel.Sel.Name))
 			}
 			return true
 		})
