@@ -36,12 +36,12 @@ type Old struct {
 	// 0 means DefaultMaxEvents, a negative number none.
 	MaxEvents int
 
-	s state
+	s lazyState // made on first use; a pointer, so that fmt shows no timeline (its times would tell a fake clock)
 }
 
 // Acquire blocks until t holds the lock. It panics if t holds it already.
 func (l *Old) Acquire(t *vm.Thread) {
-	s := &l.s
+	s := l.s.get()
 	s.mu.Lock()
 	s.mustNotHoldLocked(t, "old GIL")
 	if s.holder != nil {
@@ -66,18 +66,18 @@ func (l *Old) Acquire(t *vm.Thread) {
 // it, without handing it to any of them. It returns an error wrapping
 // [vm.ErrNotHolder], and changes nothing, when t does not hold the lock.
 func (l *Old) Release(t *vm.Thread) error {
-	s := &l.s
+	s := l.s.get()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.releaseLocked(l.MaxEvents, t, "old GIL", false)
 }
 
 // Holder returns the thread holding the lock, or nil while it is free.
-func (l *Old) Holder() *vm.Thread { return l.s.holderNow() }
+func (l *Old) Holder() *vm.Thread { return l.s.get().holderNow() }
 
 // Switches returns how many times the lock changed hands: how often a
 // thread took it that was not the last one to hold it.
-func (l *Old) Switches() int { return l.s.switchCount() }
+func (l *Old) Switches() int { return l.s.get().switchCount() }
 
 // Timeline returns a copy of the events recorded so far.
-func (l *Old) Timeline() Timeline { return l.s.timeline() }
+func (l *Old) Timeline() Timeline { return l.s.get().timeline() }

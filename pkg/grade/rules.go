@@ -34,6 +34,8 @@ import (
 // see that: Grader.specsOutOfReach). No //go: directive other than //go:build and //go:generate is
 // allowed (//go:norace hides a function's accesses from the race detector),
 // and no //line directive (it moves the positions these rules report).
+// Nor may they call anything named Timeline: a gil lock's timeline stamps
+// its events with the clock.
 var (
 	// stdImports are the standard packages exercise files may import.
 	stdImports = []string{
@@ -252,6 +254,12 @@ func breakRules(dir, shown string, files []string) ruleCheck {
 			sel, ok := n.(*ast.SelectorExpr)
 			if !ok {
 				return true
+			}
+			if sel.Sel.Name == "Timeline" {
+				// A gil lock's Timeline stamps each event with time.Now:
+				// the clock by another door.
+				c.Broken = append(c.Broken, fmt.Sprintf("%s: .Timeline: exercise files may not read a GIL's timeline: its events carry the clock, "+
+					"and a spec's clock may be fake, so reading it tells a spec from a program", at(sel.Pos())))
 			}
 			pkg, ok := pkgOf(sel)
 			if !ok {

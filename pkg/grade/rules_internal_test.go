@@ -90,6 +90,8 @@ var _ = ginkgo.Describe("the rules for exercise files", func() {
 		ginkgo.Entry("os.Stderr closed, which silences the race detector's report", "package p\nimport \"os\"\nfunc init() { os.Stderr.Close() }\n",
 			"code.go:3: os.Stderr: exercise files may only hand os.Stdout and os.Stderr to a call"),
 		ginkgo.Entry("os.Stdout kept in a variable", "package p\nimport \"os\"\nvar out = os.Stdout\n", "code.go:3: os.Stdout: exercise files may only hand"),
+		ginkgo.Entry("a GIL's Timeline, whose events carry the clock", "package p\nimport \"github.com/racekit/racekit/pkg/gil\"\nfunc f(l *gil.New) bool { return l.Timeline().Events[0].Time.Year() == 2000 }\n",
+			"code.go:3: .Timeline: exercise files may not read a GIL's timeline"),
 		ginkgo.Entry("a //line directive", "package p\n//line other.go:100\nvar _ = 1\n", "code.go:2: a //line directive"),
 		ginkgo.Entry("a /*line*/ directive", "package p\nvar _ = /*line other.go:100:1*/ 1\n", "code.go:2: a //line directive"),
 		ginkgo.Entry("a rule broken after a //line directive, at the line where it really is", "package p\nimport \"os\"\n//line other.go:100\nvar _ = os.Args\n", "code.go:4: os.Args"),

@@ -27,10 +27,15 @@ type Cond struct {
 	// L is held while observing or changing the condition.
 	L Locker
 
-	once    stdsync.Once  // makes std
-	std     *stdsync.Cond // the condition outside runs; its L is L
-	mu      stdsync.Mutex // guards waiters
-	waiters []*ticket     // goroutines of a run in Wait, longest waiting first
+	once stdsync.Once        // makes std
+	std  *stdsync.Cond       // the condition outside runs; its L is L
+	mu   stdsync.Mutex       // guards run's waiters
+	run  runState[condInRun] // made by every method, in and out of runs
+}
+
+// condInRun is a Cond's state under a controlled run.
+type condInRun struct {
+	waiters []*ticket // goroutines of a run in Wait, longest waiting first; guarded by the Cond's mu
 }
 
 // ticket is one goroutine's place in a Cond's queue.
@@ -52,6 +57,7 @@ func (c *Cond) outside() *stdsync.Cond {
 // resumes, Wait locks c.L again before returning. Wait cannot return unless
 // woken by Broadcast or Signal.
 func (c *Cond) Wait() {
+	c.run.get()
 	g := schedhook.Goroutine()
 	if g == nil {
 		if schedhook.Stopped() {
@@ -64,7 +70,8 @@ func (c *Cond) Wait() {
 	g.Point(op)
 	t := &ticket{}
 	c.mu.Lock()
-	c.waiters = append(c.waiters, t) // queued before L is unlocked: no Signal is lost
+	st := c.run.get()
+	st.waiters = append(st.waiters, t) // queued before L is unlocked: no Signal is lost
 	c.mu.Unlock()
 	g.Did(op, "waits on", "")
 	c.L.Unlock()
@@ -116,11 +123,12 @@ func (c *Cond) Broadcast() {
 // signalled, which lets it go on, and reports whether there was one.
 func (c *Cond) wake(all bool) bool {
 	c.mu.Lock()
+	st := c.run.get()
 	var woken []*ticket
 	if all {
-		woken, c.waiters = c.waiters, nil
-	} else if len(c.waiters) > 0 {
-		woken, c.waiters = c.waiters[:1], c.waiters[1:]
+		woken, st.waiters = st.waiters, nil
+	} else if len(st.waiters) > 0 {
+		woken, st.waiters = st.waiters[:1], st.waiters[1:]
 	}
 	for _, t := range woken {
 		t.signalled = true

@@ -32,9 +32,14 @@ func (*noCopy) Unlock() {}
 // whose Lock finds the mutex locked waits, as the trace shows, until
 // another goroutine unlocks it.
 type Mutex struct {
-	_      noCopy
-	mu     stdsync.Mutex // the lock itself, in and out of runs
-	holder string        // in a run: the goroutine that locked mu; "" when free or locked outside runs
+	_   noCopy
+	mu  stdsync.Mutex        // the lock itself, in and out of runs
+	run runState[mutexInRun] // made by every method, in and out of runs
+}
+
+// mutexInRun is a Mutex's state under a controlled run.
+type mutexInRun struct {
+	holder string // the goroutine of the run that locked mu; "" when free or locked outside runs
 }
 
 func (m *Mutex) op() schedhook.Op { return schedhook.Op{Obj: m, Kind: "mutex", Write: true} }
@@ -42,6 +47,7 @@ func (m *Mutex) op() schedhook.Op { return schedhook.Op{Obj: m, Kind: "mutex", W
 // Lock locks m. If the lock is already in use, the calling goroutine blocks
 // until the mutex is available.
 func (m *Mutex) Lock() {
+	st := m.run.get()
 	g := schedhook.Goroutine()
 	if g == nil {
 		if schedhook.Stopped() {
@@ -51,17 +57,18 @@ func (m *Mutex) Lock() {
 		return
 	}
 	op := m.op()
-	op.Blocked = func() bool { return m.holder != "" }
-	op.Waits = func() (string, string) { return "waits for", heldBy(m.holder) }
+	op.Blocked = func() bool { return st.holder != "" }
+	op.Waits = func() (string, string) { return "waits for", heldBy(st.holder) }
 	g.Point(op)
 	m.mu.Lock() // free: no goroutine of the run holds it
-	m.holder = g.Name()
+	st.holder = g.Name()
 	g.Did(op, "locks", "")
 }
 
 // TryLock tries to lock m and reports whether it succeeded. Correct uses of
 // TryLock are rare, as the standard library's documentation says.
 func (m *Mutex) TryLock() bool {
+	st := m.run.get()
 	g := schedhook.Goroutine()
 	if g == nil {
 		if schedhook.Stopped() {
@@ -72,10 +79,10 @@ func (m *Mutex) TryLock() bool {
 	op := m.op()
 	g.Point(op)
 	if !m.mu.TryLock() {
-		g.Did(op, "tries to lock", ": taken"+heldBy(m.holder))
+		g.Did(op, "tries to lock", ": taken"+heldBy(st.holder))
 		return false
 	}
-	m.holder = g.Name()
+	st.holder = g.Name()
 	g.Did(op, "locks", " (TryLock)")
 	return true
 }
@@ -84,23 +91,24 @@ func (m *Mutex) TryLock() bool {
 // Unlock. A locked Mutex is not associated with a particular goroutine: one
 // goroutine may lock it and another unlock it.
 func (m *Mutex) Unlock() {
+	st := m.run.get()
 	g := schedhook.Goroutine()
 	if g == nil {
 		if schedhook.Stopped() {
 			return
 		}
-		m.holder = ""
+		st.holder = ""
 		m.mu.Unlock()
 		return
 	}
 	op := m.op()
 	g.Point(op)
-	if m.holder == "" && m.mu.TryLock() {
+	if st.holder == "" && m.mu.TryLock() {
 		// Only goroutines of the run use m now, one at a time: it was free.
 		m.mu.Unlock()
 		panic("sync: unlock of unlocked mutex")
 	}
-	m.holder = ""
+	st.holder = ""
 	m.mu.Unlock()
 	g.Did(op, "unlocks", "")
 }

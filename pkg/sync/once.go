@@ -17,10 +17,15 @@ import (
 // the end of f; a goroutine that calls Do while another runs f waits, as the
 // trace shows, until f returns.
 type Once struct {
-	_       noCopy
-	done    atomic.Bool   // f has returned (or panicked)
-	m       stdsync.Mutex // serialises the first calls outside runs
-	running bool          // in a run: a goroutine of the run is inside f
+	_    noCopy
+	done atomic.Bool         // f has returned (or panicked)
+	m    stdsync.Mutex       // serialises the first calls outside runs; held while f runs
+	run  runState[onceInRun] // made by every Do, in and out of runs
+}
+
+// onceInRun is a Once's state under a controlled run.
+type onceInRun struct {
+	running bool // a goroutine of the run is inside f
 }
 
 func (o *Once) op() schedhook.Op { return schedhook.Op{Obj: o, Kind: "once", Write: true} }
@@ -29,6 +34,7 @@ func (o *Once) op() schedhook.Op { return schedhook.Op{Obj: o, Kind: "once", Wri
 // instance of Once. Every other call waits until f has returned, then
 // returns without calling it. If f panics, Do considers it returned.
 func (o *Once) Do(f func()) {
+	st := o.run.get()
 	g := schedhook.Goroutine()
 	if g == nil {
 		if schedhook.Stopped() {
@@ -46,19 +52,24 @@ func (o *Once) Do(f func()) {
 		return
 	}
 	op := o.op()
-	op.Blocked = func() bool { return o.running && !o.done.Load() }
+	op.Blocked = func() bool { return st.running && !o.done.Load() }
 	op.Waits = func() (string, string) { return "waits for", ": another goroutine runs its function" }
 	g.Point(op)
 	if o.done.Load() {
 		g.Did(op, "finds", " done")
 		return
 	}
-	o.running = true
+	st.running = true
+	// Held while f runs, as outside runs (no other goroutine of the run
+	// reaches it: running keeps them waiting), so that a Once looks the
+	// same to fmt in and out of runs.
+	o.m.Lock()
+	defer o.m.Unlock() // last, even when the scheduler stops the run at fin
 	g.Did(op, "runs the function of", "")
 	defer func() {
 		fin := o.op()
 		g.Point(fin)
-		o.running = false
+		st.running = false
 		o.done.Store(true)
 		g.Did(fin, "is done with", "")
 	}()

@@ -21,16 +21,22 @@ import (
 // ("read-locks cache.mu"), and a goroutine that must wait tells the
 // scheduler so.
 type RWMutex struct {
-	_       noCopy
-	rw      stdsync.RWMutex // the lock itself, in and out of runs
-	writer  string          // in a run: the goroutine holding the write lock
-	readers int             // in a run: read locks held
+	_   noCopy
+	rw  stdsync.RWMutex        // the lock itself, in and out of runs
+	run runState[rwMutexInRun] // made by every method, in and out of runs
+}
+
+// rwMutexInRun is an RWMutex's state under a controlled run.
+type rwMutexInRun struct {
+	writer  string // the goroutine of the run holding the write lock
+	readers int    // read locks held by goroutines of the run
 }
 
 func (rw *RWMutex) op() schedhook.Op { return schedhook.Op{Obj: rw, Kind: "rwmutex", Write: true} }
 
 // Lock locks rw for writing, blocking until no reader or writer holds it.
 func (rw *RWMutex) Lock() {
+	st := rw.run.get()
 	g := schedhook.Goroutine()
 	if g == nil {
 		if schedhook.Stopped() {
@@ -40,16 +46,17 @@ func (rw *RWMutex) Lock() {
 		return
 	}
 	op := rw.op()
-	op.Blocked = func() bool { return rw.writer != "" || rw.readers > 0 }
+	op.Blocked = func() bool { return st.writer != "" || st.readers > 0 }
 	op.Waits = func() (string, string) { return "waits to write-lock", rw.held() }
 	g.Point(op)
 	rw.rw.Lock()
-	rw.writer = g.Name()
+	st.writer = g.Name()
 	g.Did(op, "write-locks", "")
 }
 
 // TryLock tries to lock rw for writing and reports whether it succeeded.
 func (rw *RWMutex) TryLock() bool {
+	st := rw.run.get()
 	g := schedhook.Goroutine()
 	if g == nil {
 		if schedhook.Stopped() {
@@ -63,7 +70,7 @@ func (rw *RWMutex) TryLock() bool {
 		g.Did(op, "tries to write-lock", ": taken"+rw.held())
 		return false
 	}
-	rw.writer = g.Name()
+	st.writer = g.Name()
 	g.Did(op, "write-locks", " (TryLock)")
 	return true
 }
@@ -71,6 +78,7 @@ func (rw *RWMutex) TryLock() bool {
 // Unlock unlocks rw for writing. It is a run-time error if rw is not locked
 // for writing on entry to Unlock.
 func (rw *RWMutex) Unlock() {
+	st := rw.run.get()
 	g := schedhook.Goroutine()
 	if g == nil {
 		if schedhook.Stopped() {
@@ -81,11 +89,11 @@ func (rw *RWMutex) Unlock() {
 	}
 	op := rw.op()
 	g.Point(op)
-	if rw.writer == "" && rw.rw.TryRLock() {
+	if st.writer == "" && rw.rw.TryRLock() {
 		rw.rw.RUnlock()
 		panic("sync: Unlock of unlocked RWMutex")
 	}
-	rw.writer = ""
+	st.writer = ""
 	rw.rw.Unlock()
 	g.Did(op, "write-unlocks", "")
 }
@@ -93,6 +101,7 @@ func (rw *RWMutex) Unlock() {
 // RLock locks rw for reading, blocking while a writer holds it or waits for
 // it.
 func (rw *RWMutex) RLock() {
+	st := rw.run.get()
 	g := schedhook.Goroutine()
 	if g == nil {
 		if schedhook.Stopped() {
@@ -102,16 +111,17 @@ func (rw *RWMutex) RLock() {
 		return
 	}
 	op := rw.op()
-	op.Blocked = func() bool { return rw.writer != "" }
+	op.Blocked = func() bool { return st.writer != "" }
 	op.Waits = func() (string, string) { return "waits to read-lock", rw.held() }
 	g.Point(op)
 	rw.rw.RLock()
-	rw.readers++
+	st.readers++
 	g.Did(op, "read-locks", "")
 }
 
 // TryRLock tries to lock rw for reading and reports whether it succeeded.
 func (rw *RWMutex) TryRLock() bool {
+	st := rw.run.get()
 	g := schedhook.Goroutine()
 	if g == nil {
 		if schedhook.Stopped() {
@@ -125,7 +135,7 @@ func (rw *RWMutex) TryRLock() bool {
 		g.Did(op, "tries to read-lock", ": taken"+rw.held())
 		return false
 	}
-	rw.readers++
+	st.readers++
 	g.Did(op, "read-locks", " (TryRLock)")
 	return true
 }
@@ -133,6 +143,7 @@ func (rw *RWMutex) TryRLock() bool {
 // RUnlock undoes a single RLock call. It is a run-time error if rw is not
 // locked for reading on entry to RUnlock.
 func (rw *RWMutex) RUnlock() {
+	st := rw.run.get()
 	g := schedhook.Goroutine()
 	if g == nil {
 		if schedhook.Stopped() {
@@ -143,10 +154,10 @@ func (rw *RWMutex) RUnlock() {
 	}
 	op := rw.op()
 	g.Point(op)
-	if rw.readers == 0 {
+	if st.readers == 0 {
 		panic("sync: RUnlock of unlocked RWMutex")
 	}
-	rw.readers--
+	st.readers--
 	rw.rw.RUnlock()
 	g.Did(op, "read-unlocks", "")
 }
@@ -162,12 +173,13 @@ func (r *rlocker) Unlock() { (*RWMutex)(r).RUnlock() }
 
 // held says who holds rw, for a trace line.
 func (rw *RWMutex) held() string {
+	st := rw.run.get()
 	switch {
-	case rw.writer != "":
-		return heldBy(rw.writer) + " for writing"
-	case rw.readers == 1:
+	case st.writer != "":
+		return heldBy(st.writer) + " for writing"
+	case st.readers == 1:
 		return ", which a reader holds"
-	case rw.readers > 1:
+	case st.readers > 1:
 		return ", which readers hold"
 	}
 	return ""

@@ -2,6 +2,7 @@ package sync_test
 
 import (
 	"fmt"
+	"regexp"
 	"runtime"
 	"strings"
 	stdsync "sync"
@@ -384,5 +385,33 @@ var _ = Describe("Once", func() {
 		Expect(v()).To(Equal(42))
 		Expect(v()).To(Equal(42))
 		Expect(n).To(Equal(1))
+	})
+})
+
+var _ = Describe("printing a lock with fmt", func() {
+	// printed is fmt's %#v of v with every address written as 0x…, which
+	// differs from one value to the next and says nothing about runs.
+	printed := func(v any) string {
+		return regexp.MustCompile(`0x[0-9a-f]+`).ReplaceAllString(fmt.Sprintf("%#v", v), "0x…")
+	}
+	// inAndOut prints what hold shows, once in a goroutine of a controlled
+	// run and once outside any run.
+	inAndOut := func(hold func() string) (in, out string) {
+		_, err := interleave.Replay("A A A A A", interleave.Scenario{Name: "holds a lock", Setup: func(r *interleave.Run) {
+			r.Go("A", func() { in = hold() })
+		}})
+		Expect(err).NotTo(HaveOccurred())
+		return in, hold()
+	}
+
+	It("looks the same in and out of a run, so that code cannot use it to tell a spec from a program", func() {
+		in, out := inAndOut(func() string { var m sync.Mutex; m.Lock(); defer m.Unlock(); return printed(&m) })
+		Expect(in).To(Equal(out), "a locked Mutex must not show which goroutine of a run holds it")
+		in, out = inAndOut(func() string { var rw sync.RWMutex; rw.Lock(); defer rw.Unlock(); return printed(&rw) })
+		Expect(in).To(Equal(out), "nor an RWMutex")
+		in, out = inAndOut(func() string { var rw sync.RWMutex; rw.RLock(); defer rw.RUnlock(); return printed(&rw) })
+		Expect(in).To(Equal(out), "nor an RWMutex locked for reading")
+		in, out = inAndOut(func() string { var o sync.Once; var s string; o.Do(func() { s = printed(&o) }); return s })
+		Expect(in).To(Equal(out), "nor a Once while its function runs")
 	})
 })

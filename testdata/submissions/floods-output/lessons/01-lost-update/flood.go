@@ -1,6 +1,7 @@
 package lostupdate
 
 import (
+	"fmt"
 	"os"
 	"strings"
 )
@@ -9,7 +10,7 @@ import (
 func init() {
 	mib := strings.Repeat("x", 1<<20)
 	for range 64 {
-		os.Stdout.WriteString(mib)
+		fmt.Fprint(os.Stdout, mib)
 	}
-	os.Stdout.WriteString("\n")
+	fmt.Fprintln(os.Stdout)
 }
