@@ -26,16 +26,16 @@ import (
 // sync/atomic stand in for the standard library's, which the scheduler
 // cannot see); log and context are not among them, as log.Logger.Output
 // reads the call stack and log's dates and a context's deadline the clock.
-// Of a few of those packages they may use only some names (onlyNames).
-// They may not
+// Of a few of those packages they may use only some names (onlyNames), and
+// os.Stdout and os.Stderr only as the argument of a call. They may not
 // import a package with a dot, nor change (assign, take the address of)
 // another package's variables, such as vm.ErrNotHolder, nor use any name a
 // spec file declares (the grader builds the lesson without its specs to
-// see that: Grader.specsOutOfReach). No //go: directive other than //go:build and //go:generate is
-// allowed (//go:norace hides a function's accesses from the race detector),
-// and no //line directive (it moves the positions these rules report).
-// Nor may they call anything named Timeline: a gil lock's timeline stamps
-// its events with the clock.
+// see that: Grader.specsOutOfReach), nor call anything named Timeline (a
+// gil lock's timeline stamps its events with the clock). No //go:
+// directive other than //go:build and //go:generate is allowed
+// (//go:norace hides a function's accesses from the race detector), and no
+// //line directive (it moves the positions these rules report).
 var (
 	// stdImports are the standard packages exercise files may import.
 	stdImports = []string{
