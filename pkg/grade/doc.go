@@ -5,6 +5,14 @@
 // detector, runs it under a time limit, and decides from Ginkgo's JSON
 // report and the race detector's output whether the lesson passed.
 //
+// Grading assumes the submission is hostile. Nothing in a lesson's folder is
+// read before every entry is known to be a plain file of bounded size; the
+// exercise files must keep the rules (rules.go) and must build without the
+// specs, so that they cannot name, and so change, anything a spec declares;
+// the build and the test binary run under limits of time, memory and
+// threads (testrun.Limits) with a minimal environment; and every text that
+// comes from the submission is bounded before it reaches a result.
+//
 // A lesson passes only when every one of its pristine specs ran and passed
 // and the race detector reported nothing; an exit status alone is never
 // taken as proof. Test files a submission adds or edits are ignored and
