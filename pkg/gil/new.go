@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/racekit/racekit/pkg/interleave"
+	"github.com/racekit/racekit/pkg/internal/lazy"
 	"github.com/racekit/racekit/pkg/vm"
 )
 
@@ -47,7 +48,7 @@ type New struct {
 	// 0 means DefaultMaxEvents, a negative number none.
 	MaxEvents int
 
-	s lazyState // made on first use; a pointer, so that fmt shows no timeline (its times would tell a fake clock)
+	s lazy.Pointer[state] // made on first use; a pointer, so that fmt shows no timeline (its times would tell a fake clock)
 }
 
 // SwitchInterval returns the switch interval in effect: Interval, or
@@ -64,7 +65,7 @@ func (l *New) SwitchInterval() time.Duration {
 // timed out with no switch, t asks the holder to drop the lock. It panics
 // if t holds the lock already.
 func (l *New) Acquire(t *vm.Thread) {
-	s := l.s.get()
+	s := l.s.Get()
 	s.mu.Lock()
 	s.mustNotHoldLocked(t, "new GIL")
 	if s.holder != nil {
@@ -83,7 +84,7 @@ func (l *New) Acquire(t *vm.Thread) {
 // waitTimed waits, with mu held on entry and on return, until the lock is
 // free, in timed rounds of interval.
 func (l *New) waitTimed(t *vm.Thread, interval time.Duration) {
-	s := l.s.get()
+	s := l.s.Get()
 	for s.holder != nil {
 		saved := s.switches
 		freed := s.freedLocked()
@@ -107,7 +108,7 @@ func (l *New) waitTimed(t *vm.Thread, interval time.Duration) {
 // see a timer: one scheduling step stands for a round of the switch
 // interval, after which the round counts as timed out.
 func (l *New) waitControlled(t *vm.Thread, interval time.Duration) {
-	s := l.s.get()
+	s := l.s.Get()
 	label := fmt.Sprintf("waits %v for the GIL", interval)
 	for s.holder != nil {
 		saved := s.switches
@@ -129,7 +130,7 @@ func (l *New) waitControlled(t *vm.Thread, interval time.Duration) {
 // requestDropLocked asks the holder to drop the lock, on behalf of the
 // waiter t; a request already made of the holder is not recorded again.
 func (l *New) requestDropLocked(t *vm.Thread) {
-	s := l.s.get()
+	s := l.s.Get()
 	if s.requested.Load() == s.holder {
 		return
 	}
@@ -142,7 +143,7 @@ func (l *New) requestDropLocked(t *vm.Thread) {
 // when it reports true. It is false for a thread that does not hold the
 // lock. It implements [vm.DropRequester].
 func (l *New) DropRequested(t *vm.Thread) bool {
-	return t != nil && l.s.get().requested.Load() == t
+	return t != nil && l.s.Get().requested.Load() == t
 }
 
 // Release lets go of the lock held by t and wakes the threads waiting for
@@ -151,7 +152,7 @@ func (l *New) DropRequested(t *vm.Thread) bool {
 // error wrapping [vm.ErrNotHolder], and changes nothing, when t does not
 // hold the lock.
 func (l *New) Release(t *vm.Thread) error {
-	s := l.s.get()
+	s := l.s.Get()
 	s.mu.Lock()
 	onRequest := s.holder == t && s.requested.Load() == t
 	if err := s.releaseLocked(l.MaxEvents, t, "new GIL", onRequest); err != nil {
@@ -170,12 +171,12 @@ func (l *New) Release(t *vm.Thread) error {
 }
 
 // Holder returns the thread holding the lock, or nil while it is free.
-func (l *New) Holder() *vm.Thread { return l.s.get().holderNow() }
+func (l *New) Holder() *vm.Thread { return l.s.Get().holderNow() }
 
 // Switches returns how many times the lock changed hands (CPython's
 // switch_number, without the first take): how often a thread took it that
 // was not the last one to hold it.
-func (l *New) Switches() int { return l.s.get().switchCount() }
+func (l *New) Switches() int { return l.s.Get().switchCount() }
 
 // Timeline returns a copy of the events recorded so far.
-func (l *New) Timeline() Timeline { return l.s.get().timeline() }
+func (l *New) Timeline() Timeline { return l.s.Get().timeline() }

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/racekit/racekit/pkg/interleave"
+	"github.com/racekit/racekit/pkg/internal/lazy"
 	"github.com/racekit/racekit/pkg/vm"
 )
 
@@ -36,12 +37,12 @@ type Old struct {
 	// 0 means DefaultMaxEvents, a negative number none.
 	MaxEvents int
 
-	s lazyState // made on first use; a pointer, so that fmt shows no timeline (its times would tell a fake clock)
+	s lazy.Pointer[state] // made on first use; a pointer, so that fmt shows no timeline (its times would tell a fake clock)
 }
 
 // Acquire blocks until t holds the lock. It panics if t holds it already.
 func (l *Old) Acquire(t *vm.Thread) {
-	s := l.s.get()
+	s := l.s.Get()
 	s.mu.Lock()
 	s.mustNotHoldLocked(t, "old GIL")
 	if s.holder != nil {
@@ -66,18 +67,18 @@ func (l *Old) Acquire(t *vm.Thread) {
 // it, without handing it to any of them. It returns an error wrapping
 // [vm.ErrNotHolder], and changes nothing, when t does not hold the lock.
 func (l *Old) Release(t *vm.Thread) error {
-	s := l.s.get()
+	s := l.s.Get()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.releaseLocked(l.MaxEvents, t, "old GIL", false)
 }
 
 // Holder returns the thread holding the lock, or nil while it is free.
-func (l *Old) Holder() *vm.Thread { return l.s.get().holderNow() }
+func (l *Old) Holder() *vm.Thread { return l.s.Get().holderNow() }
 
 // Switches returns how many times the lock changed hands: how often a
 // thread took it that was not the last one to hold it.
-func (l *Old) Switches() int { return l.s.get().switchCount() }
+func (l *Old) Switches() int { return l.s.Get().switchCount() }
 
 // Timeline returns a copy of the events recorded so far.
-func (l *Old) Timeline() Timeline { return l.s.get().timeline() }
+func (l *Old) Timeline() Timeline { return l.s.Get().timeline() }

@@ -14,24 +14,6 @@ import (
 // MaxEvents field is 0.
 const DefaultMaxEvents = 10000
 
-// lazyState is a lock's state behind a pointer made on first use. fmt
-// prints a pointer inside a struct as an address: printing a lock
-// (fmt.Sprintf("%+v", l)) then shows none of its timeline, whose times
-// would tell a spec's fake clock from a real one. The zero value is ready;
-// get may be called from many goroutines at once.
-type lazyState struct {
-	p atomic.Pointer[state] // made by the first get, never changed after
-}
-
-// get returns the state, making it on first use.
-func (ls *lazyState) get() *state {
-	if s := ls.p.Load(); s != nil {
-		return s
-	}
-	ls.p.CompareAndSwap(nil, new(state))
-	return ls.p.Load()
-}
-
 // state is what both locks keep: who holds the lock, who held it last, how
 // often it changed hands, the channels waiters wait on, and the timeline.
 // Methods whose names end in Locked must be called with mu held.

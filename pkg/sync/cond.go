@@ -3,6 +3,7 @@ package sync
 import (
 	stdsync "sync"
 
+	"github.com/racekit/racekit/pkg/internal/lazy"
 	"github.com/racekit/racekit/pkg/internal/schedhook"
 )
 
@@ -27,10 +28,10 @@ type Cond struct {
 	// L is held while observing or changing the condition.
 	L Locker
 
-	once stdsync.Once        // makes std
-	std  *stdsync.Cond       // the condition outside runs; its L is L
-	mu   stdsync.Mutex       // guards run's waiters
-	run  runState[condInRun] // made by every method, in and out of runs
+	once stdsync.Once            // makes std
+	std  *stdsync.Cond           // the condition outside runs; its L is L
+	mu   stdsync.Mutex           // guards run's waiters
+	run  lazy.Pointer[condInRun] // made by every method, in and out of runs
 }
 
 // condInRun is a Cond's state under a controlled run.
@@ -57,7 +58,7 @@ func (c *Cond) outside() *stdsync.Cond {
 // resumes, Wait locks c.L again before returning. Wait cannot return unless
 // woken by Broadcast or Signal.
 func (c *Cond) Wait() {
-	c.run.get()
+	c.run.Get()
 	g := schedhook.Goroutine()
 	if g == nil {
 		if schedhook.Stopped() {
@@ -70,7 +71,7 @@ func (c *Cond) Wait() {
 	g.Point(op)
 	t := &ticket{}
 	c.mu.Lock()
-	st := c.run.get()
+	st := c.run.Get()
 	st.waiters = append(st.waiters, t) // queued before L is unlocked: no Signal is lost
 	c.mu.Unlock()
 	g.Did(op, "waits on", "")
@@ -123,7 +124,7 @@ func (c *Cond) Broadcast() {
 // signalled, which lets it go on, and reports whether there was one.
 func (c *Cond) wake(all bool) bool {
 	c.mu.Lock()
-	st := c.run.get()
+	st := c.run.Get()
 	var woken []*ticket
 	if all {
 		woken, st.waiters = st.waiters, nil

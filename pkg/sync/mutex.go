@@ -3,6 +3,7 @@ package sync
 import (
 	stdsync "sync"
 
+	"github.com/racekit/racekit/pkg/internal/lazy"
 	"github.com/racekit/racekit/pkg/internal/schedhook"
 )
 
@@ -33,8 +34,8 @@ func (*noCopy) Unlock() {}
 // another goroutine unlocks it.
 type Mutex struct {
 	_   noCopy
-	mu  stdsync.Mutex        // the lock itself, in and out of runs
-	run runState[mutexInRun] // made by every method, in and out of runs
+	mu  stdsync.Mutex            // the lock itself, in and out of runs
+	run lazy.Pointer[mutexInRun] // made by every method, in and out of runs
 }
 
 // mutexInRun is a Mutex's state under a controlled run.
@@ -47,7 +48,7 @@ func (m *Mutex) op() schedhook.Op { return schedhook.Op{Obj: m, Kind: "mutex", W
 // Lock locks m. If the lock is already in use, the calling goroutine blocks
 // until the mutex is available.
 func (m *Mutex) Lock() {
-	st := m.run.get()
+	st := m.run.Get()
 	g := schedhook.Goroutine()
 	if g == nil {
 		if schedhook.Stopped() {
@@ -68,7 +69,7 @@ func (m *Mutex) Lock() {
 // TryLock tries to lock m and reports whether it succeeded. Correct uses of
 // TryLock are rare, as the standard library's documentation says.
 func (m *Mutex) TryLock() bool {
-	st := m.run.get()
+	st := m.run.Get()
 	g := schedhook.Goroutine()
 	if g == nil {
 		if schedhook.Stopped() {
@@ -91,7 +92,7 @@ func (m *Mutex) TryLock() bool {
 // Unlock. A locked Mutex is not associated with a particular goroutine: one
 // goroutine may lock it and another unlock it.
 func (m *Mutex) Unlock() {
-	st := m.run.get()
+	st := m.run.Get()
 	g := schedhook.Goroutine()
 	if g == nil {
 		if schedhook.Stopped() {

@@ -4,6 +4,7 @@ import (
 	stdsync "sync"
 	"sync/atomic"
 
+	"github.com/racekit/racekit/pkg/internal/lazy"
 	"github.com/racekit/racekit/pkg/internal/schedhook"
 )
 
@@ -18,9 +19,9 @@ import (
 // trace shows, until f returns.
 type Once struct {
 	_    noCopy
-	done atomic.Bool         // f has returned (or panicked)
-	m    stdsync.Mutex       // serialises the first calls outside runs; held while f runs
-	run  runState[onceInRun] // made by every Do, in and out of runs
+	done atomic.Bool             // f has returned (or panicked)
+	m    stdsync.Mutex           // serialises the first calls outside runs; held while f runs
+	run  lazy.Pointer[onceInRun] // made by every Do, in and out of runs
 }
 
 // onceInRun is a Once's state under a controlled run.
@@ -34,7 +35,7 @@ func (o *Once) op() schedhook.Op { return schedhook.Op{Obj: o, Kind: "once", Wri
 // instance of Once. Every other call waits until f has returned, then
 // returns without calling it. If f panics, Do considers it returned.
 func (o *Once) Do(f func()) {
-	st := o.run.get()
+	st := o.run.Get()
 	g := schedhook.Goroutine()
 	if g == nil {
 		if schedhook.Stopped() {

@@ -3,6 +3,7 @@ package sync
 import (
 	stdsync "sync"
 
+	"github.com/racekit/racekit/pkg/internal/lazy"
 	"github.com/racekit/racekit/pkg/internal/schedhook"
 )
 
@@ -22,8 +23,8 @@ import (
 // scheduler so.
 type RWMutex struct {
 	_   noCopy
-	rw  stdsync.RWMutex        // the lock itself, in and out of runs
-	run runState[rwMutexInRun] // made by every method, in and out of runs
+	rw  stdsync.RWMutex            // the lock itself, in and out of runs
+	run lazy.Pointer[rwMutexInRun] // made by every method, in and out of runs
 }
 
 // rwMutexInRun is an RWMutex's state under a controlled run.
@@ -36,7 +37,7 @@ func (rw *RWMutex) op() schedhook.Op { return schedhook.Op{Obj: rw, Kind: "rwmut
 
 // Lock locks rw for writing, blocking until no reader or writer holds it.
 func (rw *RWMutex) Lock() {
-	st := rw.run.get()
+	st := rw.run.Get()
 	g := schedhook.Goroutine()
 	if g == nil {
 		if schedhook.Stopped() {
@@ -56,7 +57,7 @@ func (rw *RWMutex) Lock() {
 
 // TryLock tries to lock rw for writing and reports whether it succeeded.
 func (rw *RWMutex) TryLock() bool {
-	st := rw.run.get()
+	st := rw.run.Get()
 	g := schedhook.Goroutine()
 	if g == nil {
 		if schedhook.Stopped() {
@@ -78,7 +79,7 @@ func (rw *RWMutex) TryLock() bool {
 // Unlock unlocks rw for writing. It is a run-time error if rw is not locked
 // for writing on entry to Unlock.
 func (rw *RWMutex) Unlock() {
-	st := rw.run.get()
+	st := rw.run.Get()
 	g := schedhook.Goroutine()
 	if g == nil {
 		if schedhook.Stopped() {
@@ -101,7 +102,7 @@ func (rw *RWMutex) Unlock() {
 // RLock locks rw for reading, blocking while a writer holds it or waits for
 // it.
 func (rw *RWMutex) RLock() {
-	st := rw.run.get()
+	st := rw.run.Get()
 	g := schedhook.Goroutine()
 	if g == nil {
 		if schedhook.Stopped() {
@@ -121,7 +122,7 @@ func (rw *RWMutex) RLock() {
 
 // TryRLock tries to lock rw for reading and reports whether it succeeded.
 func (rw *RWMutex) TryRLock() bool {
-	st := rw.run.get()
+	st := rw.run.Get()
 	g := schedhook.Goroutine()
 	if g == nil {
 		if schedhook.Stopped() {
@@ -143,7 +144,7 @@ func (rw *RWMutex) TryRLock() bool {
 // RUnlock undoes a single RLock call. It is a run-time error if rw is not
 // locked for reading on entry to RUnlock.
 func (rw *RWMutex) RUnlock() {
-	st := rw.run.get()
+	st := rw.run.Get()
 	g := schedhook.Goroutine()
 	if g == nil {
 		if schedhook.Stopped() {
@@ -173,7 +174,7 @@ func (r *rlocker) Unlock() { (*RWMutex)(r).RUnlock() }
 
 // held says who holds rw, for a trace line.
 func (rw *RWMutex) held() string {
-	st := rw.run.get()
+	st := rw.run.Get()
 	switch {
 	case st.writer != "":
 		return heldBy(st.writer) + " for writing"
