@@ -180,6 +180,7 @@ type goroutine struct {
 	waitShown bool          // while paused: the trace already says its operation waits
 	slept     bool          // seen in time.Sleep since it was last let go
 	napped    bool          // paused after a sleep: it runs only when nothing else can
+	pausedOn  int           // while paused: the run's step count when it paused (a timed wait may time out once it has grown)
 	stopping  bool          // being stopped: its points end it instead of pausing
 }
 
@@ -299,6 +300,13 @@ func (g *goroutine) pause(next access, op *schedhook.Op) {
 	g.state = paused
 	g.next = next
 	g.op, g.pausedAt, g.waitShown = op, at, false
+	g.pausedOn = r.step
+	if op != nil && op.Timed {
+		// When a timed wait times out depends on every step the others take,
+		// which the reduction's independence does not capture: explore every
+		// schedule.
+		r.opaque = true
+	}
 	g.napped, g.slept = g.slept, false
 	g.wait, g.waitAt = "", Frame{}
 	r.moves++
@@ -597,8 +605,10 @@ func (e *stuckError) Error() string { return e.msg }
 // when nothing else can run, as in a testing/synctest bubble: a goroutine
 // that slept runs after every goroutine that did not, and sleepers must all
 // have woken before it does (asleep reports that some have not). A
-// goroutine found blocked is recorded in the trace, once, with what it
-// waits for.
+// goroutine in a timed wait (Op.Timed) may time out once another goroutine
+// has moved since it began to wait, and before that only as a sleeper
+// does. A goroutine found blocked is recorded in the trace, once, with what
+// it waits for.
 func (r *Run) enabled() (en []*goroutine, acc []access, asleep bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -608,6 +618,14 @@ func (r *Run) enabled() (en []*goroutine, acc []access, asleep bool) {
 		case g.state == sleeping:
 			asleep = true
 		case g.state != paused:
+		case g.op != nil && g.op.Blocked != nil && g.op.Blocked() && g.op.Timed:
+			// A timed wait may time out, but not before some other goroutine
+			// moved since it began: until then it waits like a sleeper.
+			if r.step > g.pausedOn {
+				en = append(en, g)
+			} else {
+				napped = append(napped, g)
+			}
 		case g.op != nil && g.op.Blocked != nil && g.op.Blocked():
 			if !g.waitShown {
 				g.waitShown = true

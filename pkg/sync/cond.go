@@ -1,7 +1,9 @@
 package sync
 
 import (
+	"slices"
 	stdsync "sync"
+	"time"
 
 	"github.com/racekit/racekit/pkg/internal/lazy"
 	"github.com/racekit/racekit/pkg/internal/schedhook"
@@ -17,7 +19,7 @@ import (
 // use.
 //
 // As with sync.Cond, a call to Broadcast or Signal "synchronizes before" any
-// Wait call that it unblocks. Under a controlled run, Wait, Signal and
+// Wait or WaitTimeout call that it unblocks. Under a controlled run, Wait, Signal and
 // Broadcast are scheduling points recorded in the trace, and a waiter is
 // runnable again when Signal or Broadcast picks it (Signal picks the
 // goroutine that has waited longest). Like sync.Cond, Wait never wakes
@@ -28,10 +30,11 @@ type Cond struct {
 	// L is held while observing or changing the condition.
 	L Locker
 
-	once stdsync.Once            // makes std
-	std  *stdsync.Cond           // the condition outside runs; its L is L
-	mu   stdsync.Mutex           // guards run's waiters
-	run  lazy.Pointer[condInRun] // made by every method, in and out of runs
+	once  stdsync.Once            // makes std
+	std   *stdsync.Cond           // the condition outside runs; its L is L
+	mu    stdsync.Mutex           // guards run's waiters and timed
+	run   lazy.Pointer[condInRun] // made by every method, in and out of runs
+	timed []chan struct{}         // outside runs: the goroutines in WaitTimeout, longest waiting first; each channel is closed to wake its waiter
 }
 
 // condInRun is a Cond's state under a controlled run.
@@ -88,12 +91,108 @@ func (c *Cond) Wait() {
 	c.L.Lock()
 }
 
+// WaitTimeout is Wait with a timeout: it atomically unlocks c.L and
+// suspends the calling goroutine until Signal or Broadcast wakes it or d has
+// passed, whichever comes first, then locks c.L again and reports whether
+// the wait timed out. It is the kit's one addition to the standard
+// library's API, whose Cond has no timed wait; CPython's GIL waits for the
+// lock this way (COND_TIMED_WAIT in Python/ceval_gil.c). Callers check their
+// condition in a loop, as with Wait.
+//
+// Outside a controlled run d is measured by the clock (fake time in a
+// testing/synctest bubble). Under a run the clock is the schedule's: the
+// wait may time out, whatever d is, once another goroutine has taken a step
+// since it began, or when nothing else can go on, and the trace says which
+// ("times out on gil.cond" or "wakes on gil.cond").
+func (c *Cond) WaitTimeout(d time.Duration) (timedOut bool) {
+	c.run.Get()
+	g := schedhook.Goroutine()
+	if g == nil {
+		if schedhook.Stopped() {
+			return false
+		}
+		return c.waitTimedOutside(d)
+	}
+	op := c.op()
+	g.Point(op)
+	t := &ticket{}
+	c.mu.Lock()
+	st := c.run.Get()
+	st.waiters = append(st.waiters, t)
+	c.mu.Unlock()
+	g.Did(op, "waits up to "+d.String()+" on", "")
+	c.L.Unlock()
+	wake := c.op()
+	wake.Blocked = func() bool {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		return !t.signalled
+	}
+	wake.Waits = func() (string, string) { return "sleeps on", " until it is signalled or " + d.String() + " pass" }
+	wake.Timed = true
+	g.Point(wake)
+	c.mu.Lock()
+	if !t.signalled {
+		timedOut = true
+		st.waiters = slices.DeleteFunc(st.waiters, func(w *ticket) bool { return w == t })
+	}
+	c.mu.Unlock()
+	if timedOut {
+		g.Did(wake, "times out on", "")
+	} else {
+		g.Did(wake, "wakes on", "")
+	}
+	c.L.Lock()
+	return timedOut
+}
+
+// waitTimedOutside is WaitTimeout outside a run: the waiter queues a
+// channel of its own, made before c.L is unlocked so that no Signal is
+// lost, and waits for it to be closed or for a timer.
+func (c *Cond) waitTimedOutside(d time.Duration) (timedOut bool) {
+	woken := make(chan struct{})
+	c.mu.Lock()
+	c.timed = append(c.timed, woken)
+	c.mu.Unlock()
+	c.L.Unlock()
+	timer := time.NewTimer(d)
+	select {
+	case <-woken:
+	case <-timer.C:
+		c.mu.Lock()
+		queued := len(c.timed)
+		c.timed = slices.DeleteFunc(c.timed, func(w chan struct{}) bool { return w == woken })
+		timedOut = len(c.timed) < queued // still queued: no Signal chose it
+		c.mu.Unlock()
+	}
+	timer.Stop()
+	c.L.Lock()
+	return timedOut
+}
+
+// wakeTimed wakes the longest-waiting goroutine in WaitTimeout outside a
+// run (every one, when all) and reports whether there was one.
+func (c *Cond) wakeTimed(all bool) bool {
+	c.mu.Lock()
+	var woken []chan struct{}
+	if all {
+		woken, c.timed = c.timed, nil
+	} else if len(c.timed) > 0 {
+		woken, c.timed = c.timed[:1], c.timed[1:]
+	}
+	c.mu.Unlock()
+	for _, w := range woken {
+		close(w)
+	}
+	return len(woken) > 0
+}
+
 // Signal wakes the goroutine that has waited longest on c, if there is one.
 // The caller may but need not hold c.L.
 func (c *Cond) Signal() {
 	g := schedhook.Goroutine()
 	if g == nil {
-		if !c.wake(false) {
+		if !c.wake(false) && !c.wakeTimed(false) {
 			c.outside().Signal()
 		}
 		return
@@ -101,7 +200,7 @@ func (c *Cond) Signal() {
 	op := c.op()
 	g.Point(op)
 	woke := c.wake(false)
-	if !woke {
+	if !woke && !c.wakeTimed(false) {
 		c.outside().Signal()
 	}
 	g.Did(op, "signals", map[bool]string{true: ": one waiter woken", false: ": nobody waits"}[woke])
@@ -117,6 +216,7 @@ func (c *Cond) Broadcast() {
 		defer g.Did(op, "broadcasts on", "")
 	}
 	c.wake(true)
+	c.wakeTimed(true)
 	c.outside().Broadcast()
 }
 

@@ -3,7 +3,8 @@
 // It has the API of the standard library's sync for what the lessons use:
 // [Mutex] (with TryLock), [RWMutex], [WaitGroup] (with Go), [Cond], [Once]
 // with [OnceFunc], [OnceValue] and [OnceValues], and the [Locker]
-// interface. A lesson imports it instead of "sync" and otherwise writes the
+// interface. It adds one thing the standard library lacks, a timed wait
+// ([Cond.WaitTimeout]), which CPython's GIL is built on. A lesson imports it instead of "sync" and otherwise writes the
 // same code:
 //
 //	import "github.com/racekit/racekit/pkg/sync"

@@ -29,6 +29,14 @@ type Op struct {
 	// goroutine waits for: a verb before the object's name and a detail
 	// after it ("waits for", ", which A holds").
 	Waits func() (verb, detail string)
+	// Timed marks a wait with a timeout (a Cond's WaitTimeout): while
+	// Blocked reports true the scheduler may still let the goroutine go,
+	// which ends its wait as timed out, once another goroutine has taken a
+	// step since it paused here, or when nothing else can go on. When its
+	// timeout runs out is the schedule's choice, as it is the clock's in a
+	// program; the goroutine tells a timeout from a wake-up by asking
+	// Blocked again.
+	Timed bool
 }
 
 // G is a goroutine of the controlled run in progress.
