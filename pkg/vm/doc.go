@@ -33,6 +33,13 @@
 // lock and using an object after it was freed, into panics that name the
 // object and the threads.
 //
+// With [Config.NoGIL] an interpreter has no lock at all, as CPython's
+// free-threaded build (3.13t, PEP 703) has none: its threads run bytecode
+// at the same time, and its reference counts race unless a [RefCounter]
+// ([Config.RefCounter]) made for that does every incref and decref in the
+// VM's place. The VM still frees what the counter says to free, and
+// records it ([Interpreter.Frees]).
+//
 // Interpreters share nothing: an object belongs to the interpreter that
 // made it and is refused by any other, so threads of different
 // interpreters run in parallel, like Python processes.

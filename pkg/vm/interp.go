@@ -57,6 +57,19 @@ type Config struct {
 	Checks Checks
 	// Stdout is where print writes; os.Stdout if nil.
 	Stdout io.Writer
+	// NoGIL runs the interpreter without an interpreter lock at all, as
+	// CPython's free-threaded build (3.13t, PEP 703) does: its threads run
+	// bytecode at the same time, AcquireGIL and ReleaseGIL only mark a
+	// thread as attached or not, the eval breaker never drops anything,
+	// and CheckGIL is off (CheckFreed still works). Nothing then keeps two
+	// threads from updating one reference count at once but a RefCounter
+	// made for it; nor from storing to one global, or printing, at once:
+	// programs that do those race. Lock must be nil.
+	NoGIL bool
+	// RefCounter, if not nil, does the interpreter's reference counting:
+	// every reference its threads take or drop goes through it, and the
+	// ints from -5 to 256 are immortal. See [RefCounter].
+	RefCounter RefCounter
 }
 
 // Interpreter is one interpreter: its objects, its globals, its builtins
@@ -78,6 +91,11 @@ type Interpreter struct {
 	none     *Object       // immortal; read-only
 	true_    *Object       // immortal; read-only
 	false_   *Object       // immortal; read-only
+
+	nogil     bool       // Config.NoGIL; read-only
+	rc        RefCounter // Config.RefCounter; read-only
+	smallInts []*Object  // the immortal ints from -5 to 256, with a RefCounter only; read-only
+	frees     []Free     // what the RefCounter freed; guarded by mu
 
 	mu       sync.Mutex         // guards the maps below (not the objects they hold)
 	globals  map[string]*global // name -> slot
@@ -127,10 +145,16 @@ func New(c Config) *Interpreter {
 	if in.name == "" {
 		in.name = "main"
 	}
-	if in.lock == nil {
+	if c.NoGIL {
+		if c.Lock != nil {
+			panic("vm: Config.NoGIL with a Config.Lock: an interpreter without a GIL has no lock")
+		}
+		in.nogil, in.checks = true, in.checks&^CheckGIL
+	} else if in.lock == nil {
 		in.lock = newChanLock()
 	}
 	in.dropper, _ = in.lock.(DropRequester)
+	in.rc = c.RefCounter
 	if in.interval <= 0 {
 		in.interval = 100
 	}
@@ -140,6 +164,12 @@ func New(c Config) *Interpreter {
 	in.none = &Object{kind: NoneKind, immortal: true, slow: true, interp: in}
 	in.true_ = &Object{kind: BoolKind, immortal: true, slow: true, i: 1, interp: in}
 	in.false_ = &Object{kind: BoolKind, immortal: true, slow: true, interp: in}
+	if in.rc != nil {
+		in.counted(in.none, nil)
+		in.counted(in.true_, nil)
+		in.counted(in.false_, nil)
+		in.newSmallInts()
+	}
 	for name, b := range defaultBuiltins {
 		in.builtins[name] = b
 	}
@@ -149,7 +179,7 @@ func New(c Config) *Interpreter {
 // Name returns the interpreter's name.
 func (in *Interpreter) Name() string { return in.name }
 
-// Lock returns the interpreter lock.
+// Lock returns the interpreter lock; nil with Config.NoGIL.
 func (in *Interpreter) Lock() Lock { return in.lock }
 
 // Threads returns how many threads have been created in the interpreter.
@@ -179,7 +209,7 @@ func (in *Interpreter) NewThread(name string) *Thread {
 	in.mu.Lock()
 	in.threads++
 	in.mu.Unlock()
-	return &Thread{name: name, interp: in, checks: in.checks}
+	return &Thread{name: name, interp: in, checks: in.checks, rc: in.rc}
 }
 
 // Define makes fn the builtin called name, replacing any builtin of that
@@ -203,12 +233,25 @@ func (in *Interpreter) Define(name string, fn Builtin) {
 // panics on a value of another type.
 func (in *Interpreter) SetGlobal(name string, v any) *Object {
 	in.guardGlobal(name)
+	return in.setGlobal(name, v, nil)
+}
+
+// setGlobal is SetGlobal for an object made by owner (nil: by no thread).
+// With a RefCounter, the old object's reference is dropped through it,
+// on owner, once mu is unlocked.
+func (in *Interpreter) setGlobal(name string, v any, owner *Thread) *Object {
 	o := in.object(v)
 	if o.immortal {
 		o = &Object{kind: o.kind, i: o.i, interp: in}
 	}
 	o.name, o.slow = name, true
-	o.cell = interleave.NewInt(name+".refcount", 1)
+	var dropped *Object
+	if in.rc != nil {
+		in.counted(o, owner)
+		defer func() { in.dropGlobal(dropped, owner) }() // runs after the Unlock below
+	} else {
+		o.cell = interleave.NewInt(name+".refcount", 1)
+	}
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	g := in.globals[name]
@@ -216,7 +259,9 @@ func (in *Interpreter) SetGlobal(name string, v any) *Object {
 		g = &global{name: name}
 		in.globals[name] = g
 	}
-	if old := g.obj; old != nil && !old.immortal {
+	if in.rc != nil {
+		dropped = g.obj
+	} else if old := g.obj; old != nil && !old.immortal {
 		if old.cell != nil {
 			old.cell.Set(old.cell.Get() - 1)
 		} else {
@@ -340,7 +385,7 @@ func (in *Interpreter) bind(p *Program, f *Func) (*bound, error) {
 	}
 	b := &bound{fn: f}
 	for _, c := range f.consts {
-		o := in.object(c)
+		o := in.objectBy(c, nil)
 		if !o.immortal {
 			o.refs = 1 // held by the code
 		}

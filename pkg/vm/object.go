@@ -55,8 +55,8 @@ func (k Kind) String() string {
 // from an interpreter.
 type Object struct {
 	kind     Kind
-	immortal bool // None, True and False: never counted, never freed
-	slow     bool // immortal, or named: reference counting takes the slow path
+	immortal bool // None, True and False (and small ints with a RefCounter): never counted, never freed
+	slow     bool // immortal, named, or counted by a RefCounter: reference counting takes the slow path
 	i        int
 	s        string
 	dev      *Device
@@ -65,7 +65,10 @@ type Object struct {
 	cell     *interleave.Int // the count of a named object; guarded by the GIL
 	freed    bool            // guarded by the GIL
 	next     *Object         // next on the interpreter's free list; guarded by the GIL
-	interp   *Interpreter    // the owner; read-only
+	interp   *Interpreter    // the interpreter it belongs to; read-only
+	owner    *Thread         // the thread that made it, with a RefCounter; read-only
+	count    any             // its count state, from the RefCounter's NewCount; read-only
+	frees    int             // times a RefCounter said to free it; written by the freeing thread
 }
 
 // The methods of Object are the ways a builtin can touch an object other
@@ -90,7 +93,9 @@ func (o *Object) Name() string {
 
 // RefCount returns the object's reference count. Outside a thread it reads
 // the count without the interpreter lock: call it when no thread of the
-// interpreter runs, as specs do after their threads finished.
+// interpreter runs, as specs do after their threads finished. In an
+// interpreter with a RefCounter the counts are the counter's, in
+// [Object.Count], and RefCount returns -1.
 func (o *Object) RefCount() int {
 	o.guard()
 	return o.refCount()
@@ -98,6 +103,9 @@ func (o *Object) RefCount() int {
 
 // refCount is RefCount without the check.
 func (o *Object) refCount() int {
+	if o.count != nil || (o.interp != nil && o.interp.rc != nil) {
+		return -1
+	}
 	if o.cell != nil {
 		return o.cell.Get()
 	}
@@ -209,6 +217,10 @@ func (t *Thread) decref(o *Object, in *instr) {
 }
 
 func (t *Thread) increfSlow(o *Object, in *instr) {
+	if t.rc != nil {
+		t.increfCounted(o)
+		return
+	}
 	if o.immortal {
 		return
 	}
@@ -224,6 +236,10 @@ func (t *Thread) increfSlow(o *Object, in *instr) {
 }
 
 func (t *Thread) decrefSlow(o *Object, in *instr) {
+	if t.rc != nil {
+		t.decrefCounted(o, in)
+		return
+	}
 	if o.immortal {
 		return
 	}
@@ -260,7 +276,7 @@ func (t *Thread) free(o *Object, in *instr) {
 		interleave.PointAs(in.String(), "frees "+o.name)
 	}
 	o.freed = true
-	if t.checks&CheckFreed == 0 && o.kind == IntKind && o.cell == nil {
+	if t.checks&CheckFreed == 0 && o.kind == IntKind && o.cell == nil && !t.interp.nogil {
 		o.next = t.interp.freeInts
 		t.interp.freeInts = o
 	}
@@ -333,6 +349,9 @@ func touchSite() string {
 // newInt returns a new unnamed int object holding v, with one reference.
 func (t *Thread) newInt(v int) *Object {
 	in := t.interp
+	if in.rc != nil {
+		return t.object(v)
+	}
 	if o := in.freeInts; o != nil {
 		in.freeInts = o.next
 		o.i, o.refs, o.freed, o.next = v, 1, false, nil

@@ -18,6 +18,7 @@ type Thread struct {
 	name   string       // read-only
 	interp *Interpreter // read-only
 	checks Checks       // the interpreter's; read-only
+	rc     RefCounter   // the interpreter's; read-only
 	holds  bool         // whether this thread holds the lock; used by its own goroutine only
 	ran    int64        // instructions run so far; used by its own goroutine only
 	// touched is the first touch of an object without the GIL that the
@@ -98,11 +99,13 @@ func (t *Thread) Call(p *Program, fn string, args ...any) (any, error) {
 			// The thread is dying of a panic. Let the lock go so that
 			// the other threads can go on, but quietly: a second panic
 			// from a lock that refuses would hide the first.
-			if t.interp.holder == t {
-				t.interp.holder = nil
-			}
 			t.holds = false
-			_ = t.interp.lock.Release(t)
+			if !t.interp.nogil {
+				if t.interp.holder == t {
+					t.interp.holder = nil
+				}
+				_ = t.interp.lock.Release(t)
+			}
 		}
 	}()
 	locals := make([]*Object, len(f.locals), len(f.locals)+f.maxStack)
@@ -111,7 +114,7 @@ func (t *Thread) Call(p *Program, fn string, args ...any) (any, error) {
 			t.incref(o, &callInstr)
 			locals[i] = o
 		} else {
-			locals[i] = t.interp.object(a)
+			locals[i] = t.object(a)
 		}
 	}
 	res, err := t.eval(b, locals)
@@ -157,8 +160,11 @@ func (t *Thread) AcquireGIL() {
 	if t.holds {
 		panic(fmt.Sprintf("vm: thread %s acquires the GIL it already holds", t.name))
 	}
-	t.interp.lock.Acquire(t)
 	t.holds = true
+	if t.interp.nogil { // PEP 703: the thread only attaches
+		return
+	}
+	t.interp.lock.Acquire(t)
 	t.interp.holder = t
 }
 
@@ -170,10 +176,13 @@ func (t *Thread) ReleaseGIL() {
 	if !t.holds {
 		panic(fmt.Sprintf("vm: thread %s releases the GIL, which it does not hold", t.name))
 	}
+	t.holds = false
+	if t.interp.nogil { // PEP 703: the thread only detaches
+		return
+	}
 	if t.interp.holder == t {
 		t.interp.holder = nil
 	}
-	t.holds = false
 	if err := t.interp.lock.Release(t); err != nil {
 		panic(fmt.Sprintf("vm: thread %s could not release the GIL: %v", t.name, err))
 	}
@@ -183,6 +192,9 @@ func (t *Thread) ReleaseGIL() {
 // if the lock asks for it (or does not say), drop the lock and take it
 // again, so that a waiting thread can get it in between.
 func (t *Thread) evalBreaker(in *instr) {
+	if t.interp.nogil { // no GIL to drop
+		return
+	}
 	if d := t.interp.dropper; d != nil && !d.DropRequested(t) {
 		return
 	}
@@ -224,5 +236,5 @@ func (t *Thread) NewObject(v any) *Object {
 	if t.checks&CheckGIL != 0 && t.interp.holder != t {
 		panic(fmt.Sprintf("vm: thread %s creates an object without holding the GIL", t.name))
 	}
-	return t.interp.object(v)
+	return t.object(v)
 }
