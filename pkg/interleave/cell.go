@@ -73,6 +73,16 @@ func PointAs(what, label string) {
 	}
 }
 
+// LabelAs records label in the trace as done by what, in the calling
+// goroutine's current step, without pausing: for code that wants the trace
+// to say what happened ("take_gil  takes the GIL from A") where no other
+// goroutine needs a chance to run. Outside a run it does nothing.
+func LabelAs(what, label string) {
+	if g := current(); g != nil {
+		g.record(Event{Kind: Label, Label: label, Doing: what})
+	}
+}
+
 // InRun reports whether the calling goroutine was started by the run in
 // progress, so that its scheduling points pause it. Code that waits with a
 // timeout uses it to stand one scheduling step for the timeout, which the

@@ -44,9 +44,10 @@ type Event struct {
 type Trace []Event
 
 // Lines renders the trace as the kit prints it: one numbered line per event,
-// a read immediately followed by the same goroutine's write of the same cell
-// merged into one line ("reads foo.refcount -> 1, writes 2"). Columns are
-// aligned; lines are indented by two spaces.
+// a read immediately followed by the same goroutine's write of the same cell,
+// on behalf of the same instruction (Event.Doing), merged into one line
+// ("reads foo.refcount -> 1, writes 2"). Columns are aligned; lines are
+// indented by two spaces.
 func (t Trace) Lines() []string {
 	type row struct{ g, fn, what string }
 	var rows []row
@@ -58,7 +59,7 @@ func (t Trace) Lines() []string {
 		case Read:
 			what = fmt.Sprintf("reads %s -> %d", e.Cell, e.Value)
 			lastRead[e.G] = e.Cell
-			if i+1 < len(t) && t[i+1].Kind == Write && t[i+1].G == e.G && t[i+1].Cell == e.Cell {
+			if i+1 < len(t) && t[i+1].Kind == Write && t[i+1].G == e.G && t[i+1].Cell == e.Cell && t[i+1].Doing == e.Doing {
 				what += fmt.Sprintf(", writes %d", t[i+1].Value)
 				i++
 				delete(lastRead, e.G)
