@@ -47,8 +47,15 @@
 // Under package interleave (when [interleave.InRun] is true) a timed wait
 // cannot be seen by the scheduler, so [New] lets one scheduling step stand
 // for the switch interval: a waiter pauses at a point labelled "waits 5ms
-// for the GIL", then counts its wait as timed out and blocks, with no
-// timeout, until the lock is released. In both locks a waiter woken by a
+// for the GIL", then counts its wait as timed out, asks for a drop and
+// waits, with no timeout, until the lock is released: a wait the scheduler
+// sees, so the schedule decides who takes the lock once it is free, and a
+// deadlock report names the holder and the instruction each thread is at
+// ("waits for the GIL, which B holds (A is at LOAD_GLOBAL counter)"). The
+// trace shows every take and release ("take_gil  takes the GIL from A",
+// "drop_gil  drops the GIL on request"); forced switching keeps the thread
+// that dropped the lock on request from taking it back, in its next
+// Acquire, until another thread took it. In [Old] a waiter woken by a
 // release pauses at a point ("wakes up") before it tries the lock again:
 // the schedule, like an operating system, decides whether the releasing
 // thread or the woken waiter gets there first.

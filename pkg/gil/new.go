@@ -6,6 +6,7 @@ import (
 
 	"github.com/racekit/racekit/pkg/interleave"
 	"github.com/racekit/racekit/pkg/internal/lazy"
+	"github.com/racekit/racekit/pkg/internal/schedhook"
 	"github.com/racekit/racekit/pkg/vm"
 )
 
@@ -66,20 +67,47 @@ func (l *New) SwitchInterval() time.Duration {
 // if t holds the lock already.
 func (l *New) Acquire(t *vm.Thread) {
 	s := l.s.Get()
+	if schedhook.Stopped() {
+		// A goroutine of a controlled run that the run is stopping: the
+		// run's state is thrown away, and waiting could be for ever.
+		return
+	}
+	inRun := interleave.InRun()
 	s.mu.Lock()
 	s.mustNotHoldLocked(t, "new GIL")
+	if inRun && s.forced == t {
+		// Forced switching, under the controlled scheduler: t dropped the
+		// lock on request and may not take it back before another thread
+		// has taken it (see Release).
+		s.mu.Unlock()
+		l.waitSwitch(t)
+		s.mu.Lock()
+	}
 	if s.holder != nil {
 		s.recordLocked(l.MaxEvents, t, Waiting, s.holder, false)
 		interval := l.SwitchInterval()
-		if interleave.InRun() {
+		if inRun {
 			l.waitControlled(t, interval)
 		} else {
 			l.waitTimed(t, interval)
 		}
 	}
+	from := s.last
 	s.takeLocked(l.MaxEvents, t)
 	s.mu.Unlock()
+	if inRun {
+		label := "takes the GIL"
+		if from != nil && from != t {
+			label += " from " + from.Name()
+		}
+		interleave.LabelAs("take_gil", label)
+	}
 }
+
+// op is an operation on the lock, for the scheduler of a controlled run:
+// a wait for it. The trace calls the lock "GIL #1" unless the run named it
+// with Run.Name ("the GIL").
+func (l *New) op() schedhook.Op { return schedhook.Op{Obj: l, Kind: "GIL", Write: true} }
 
 // waitTimed waits, with mu held on entry and on return, until the lock is
 // free, in timed rounds of interval.
@@ -106,7 +134,11 @@ func (l *New) waitTimed(t *vm.Thread, interval time.Duration) {
 
 // waitControlled is waitTimed under the controlled scheduler, which cannot
 // see a timer: one scheduling step stands for a round of the switch
-// interval, after which the round counts as timed out.
+// interval, after which the round counts as timed out. The wait for the
+// release is one the scheduler sees: the waiter is let go only once the
+// lock is free, and a deadlock report names the holder and where the
+// waiter is ("waits for the GIL, which B holds (A is at LOAD_GLOBAL
+// counter)").
 func (l *New) waitControlled(t *vm.Thread, interval time.Duration) {
 	s := l.s.Get()
 	label := fmt.Sprintf("waits %v for the GIL", interval)
@@ -118,24 +150,60 @@ func (l *New) waitControlled(t *vm.Thread, interval time.Duration) {
 		if s.holder == nil || s.switches != saved {
 			continue // free now, or it changed hands: a fresh round
 		}
-		l.requestDropLocked(t)
-		freed := s.freedLocked()
+		if l.requestDropLocked(t) {
+			interleave.LabelAs("take_gil", "asks "+s.holder.Name()+" to drop the GIL")
+		}
 		s.mu.Unlock()
-		<-freed
-		wakeUp()
+		l.wait(func() bool { return s.holder != nil }, func() (string, string) {
+			return "waits for", fmt.Sprintf(", which %s holds (%s)", s.holder.Name(), where(t))
+		})
 		s.mu.Lock()
 	}
 }
 
+// waitSwitch waits, under the controlled scheduler, until a thread other
+// than t has taken the lock since t dropped it on request.
+func (l *New) waitSwitch(t *vm.Thread) {
+	s := l.s.Get()
+	l.wait(func() bool { return s.forced == t }, func() (string, string) {
+		return "waits for", fmt.Sprintf(" to change hands first (%s; forced switching)", where(t))
+	})
+}
+
+// wait pauses the calling goroutine of a controlled run while blocked
+// reports true: a wait the scheduler sees, and names with waits in its
+// trace and its deadlock report. blocked and waits are called with every
+// goroutine of the run paused, and read the lock's state without mu.
+func (l *New) wait(blocked func() bool, waits func() (string, string)) {
+	g := schedhook.Goroutine()
+	if g == nil {
+		return
+	}
+	op := l.op()
+	op.Blocked, op.Waits = blocked, waits
+	g.Point(op)
+}
+
+// where says where thread t is, for a controlled run's report of a wait:
+// "A is at LOAD_GLOBAL counter".
+func where(t *vm.Thread) string {
+	if in := t.Instr(); in != "" {
+		return t.Name() + " is at " + in
+	}
+	return t.Name() + " has not run an instruction yet"
+}
+
 // requestDropLocked asks the holder to drop the lock, on behalf of the
-// waiter t; a request already made of the holder is not recorded again.
-func (l *New) requestDropLocked(t *vm.Thread) {
+// waiter t, and reports whether it did; a request already made of the
+// holder is not made or recorded again.
+func (l *New) requestDropLocked(t *vm.Thread) bool {
 	s := l.s.Get()
 	if s.requested.Load() == s.holder {
-		return
+		return false
 	}
 	s.requested.Store(s.holder)
 	s.recordLocked(l.MaxEvents, t, Requested, s.holder, false)
+	return true
 }
 
 // DropRequested reports whether a waiter has asked t, the holder, to drop
@@ -148,22 +216,36 @@ func (l *New) DropRequested(t *vm.Thread) bool {
 
 // Release lets go of the lock held by t and wakes the threads waiting for
 // it: drop_gil. When a drop was requested of t, and forced switching is on,
-// Release then waits until another thread has taken the lock. It returns an
-// error wrapping [vm.ErrNotHolder], and changes nothing, when t does not
-// hold the lock.
+// Release then waits until another thread has taken the lock. (Under the
+// controlled scheduler t waits for that in its next Acquire instead, which
+// is the same for the bytecode it runs, and lets the trace show the drop
+// where it happened.) It returns an error wrapping [vm.ErrNotHolder], and
+// changes nothing, when t does not hold the lock.
 func (l *New) Release(t *vm.Thread) error {
 	s := l.s.Get()
+	inRun := interleave.InRun()
 	s.mu.Lock()
 	onRequest := s.holder == t && s.requested.Load() == t
 	if err := s.releaseLocked(l.MaxEvents, t, "new GIL", onRequest); err != nil {
 		s.mu.Unlock()
 		return err
 	}
-	if !onRequest || l.DisableForcedSwitching {
+	forced := onRequest && !l.DisableForcedSwitching
+	if forced {
+		s.recordLocked(l.MaxEvents, t, AwaitingSwitch, nil, false)
+	}
+	if inRun {
+		if forced {
+			s.forced = t
+		}
+		s.mu.Unlock()
+		interleave.LabelAs("drop_gil", map[bool]string{false: "releases the GIL", true: "drops the GIL on request"}[onRequest])
+		return nil
+	}
+	if !forced || schedhook.Stopped() { // a goroutine the run is stopping: nobody else will take the lock
 		s.mu.Unlock()
 		return nil
 	}
-	s.recordLocked(l.MaxEvents, t, AwaitingSwitch, nil, false)
 	switched := s.switchedLocked()
 	s.mu.Unlock()
 	<-switched

@@ -135,8 +135,12 @@ var _ = Describe("gil.New, the GIL of CPython 3.2 and later", func() {
 			res, err := interleave.Replay("A B", touchers(func() timelined { return &gil.New{} }, &lock))
 			Expect(err).NotTo(HaveOccurred())
 			Expect(res).To(interleavetest.Pass(), "A and B touch foo in turn, under the GIL")
-			Expect(res.Trace[0]).To(And(HaveField("G", "B"), HaveField("Label", "waits 5ms for the GIL")),
+			Expect(res.Trace).To(ContainElement(And(HaveField("G", "B"), HaveField("Label", "waits 5ms for the GIL"))),
 				"B's first step is its wait of one switch interval, which the scheduler cannot time")
+			Expect(res.Trace.String()).To(MatchRegexp(`A  drop_gil +drops the GIL on request`),
+				"the trace shows the drop where it happens")
+			Expect(res.Trace.String()).To(MatchRegexp(`B  take_gil +takes the GIL from A`),
+				"and the take by the thread that asked")
 			Expect(lock.Timeline().Untimed()).To(Equal(`  1. A  takes the GIL
   2. B  waits for the GIL (A holds it)
   3. B  asks A to drop the GIL

@@ -23,6 +23,10 @@ type state struct {
 	holder   *vm.Thread // the thread holding the lock; nil while it is free
 	last     *vm.Thread // the thread that took it last (CPython's last_holder); nil before the first take; == holder while held
 	switches int        // takes by a thread other than last; the first take is not counted
+	// forced is the thread that dropped the lock on request, under the
+	// controlled scheduler, while no other thread has taken it since (New
+	// only): forced switching keeps it from taking the lock back first.
+	forced *vm.Thread
 
 	// freed is closed, and set back to nil, by the next release; nil while
 	// no waiter waits for one. switched is the same for the next take by a
@@ -62,6 +66,9 @@ func (s *state) recordLocked(limit int, t *vm.Thread, k Kind, other *vm.Thread, 
 // drop request (it was made of the thread that held the lock before).
 func (s *state) takeLocked(limit int, t *vm.Thread) {
 	var from *vm.Thread
+	if s.forced != t {
+		s.forced = nil // another thread took it: the switch happened
+	}
 	if s.last != t {
 		if s.last != nil {
 			s.switches++

@@ -26,6 +26,10 @@ var defaultBuiltins = map[string]Builtin{
 	"sleep": Sleep,
 	"read":  Read,
 	"print": Print,
+	// threading.Lock: lock(), acquire(l), release(l)
+	"lock":    MakeLock,
+	"acquire": AcquireLock,
+	"release": ReleaseLock,
 }
 
 // Cpu is the builtin cpu(n): n units of CPU work done in Go, like a C

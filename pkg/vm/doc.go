@@ -40,6 +40,16 @@
 // VM's place. The VM still frees what the counter says to free, and
 // records it ([Interpreter.Frees]).
 //
+// Where the checks fall is [Config.BreakerAt]: every CheckInterval
+// instructions, or only at backward jumps and calls, as in CPython 3.10
+// and later. Either way the lock changes hands between instructions, so a
+// read-modify-write of a global that spans a check, such as counter =
+// counter + one(), still loses updates: the GIL is not a lock for the
+// program's own data. Programs take a user-level lock for that, Python's
+// threading.Lock ([UserLock]: the builtins lock(), acquire(l) and
+// release(l)); [Interpreter.Watch] shows a global's loads and stores in a
+// controlled run's trace.
+//
 // Interpreters share nothing: an object belongs to the interpreter that
 // made it and is refused by any other, so threads of different
 // interpreters run in parallel, like Python processes.

@@ -90,7 +90,11 @@ func (t *Thread) eval(b *bound, locals []*Object) (*Object, error) {
 			pc++
 			tick--
 			if cond == jumpIf {
+				back := int(ins.arg) < pc
 				pc = int(ins.arg)
+				if back && in.atJumps {
+					t.evalBreaker(ins)
+				}
 			}
 		case opLoadFast:
 			o := locals[ins.arg]
@@ -110,6 +114,9 @@ func (t *Thread) eval(b *bound, locals []*Object) (*Object, error) {
 			}
 		case opLoadGlobal:
 			g := b.globals[ins.arg]
+			if g.watch != nil {
+				g.watch.GetAs(ins.text)
+			}
 			o := g.obj
 			if o == nil {
 				t.ran += int64(in.interval - tick)
@@ -121,6 +128,9 @@ func (t *Thread) eval(b *bound, locals []*Object) (*Object, error) {
 		case opStoreGlobal:
 			sp--
 			g := b.globals[ins.arg]
+			if g.watch != nil {
+				g.watch.SetAs(ins.text, watchedValue(stack[sp]))
+			}
 			old := g.obj
 			g.obj = stack[sp]
 			if old != nil {
@@ -160,15 +170,28 @@ func (t *Thread) eval(b *bound, locals []*Object) (*Object, error) {
 			if t.checks != 0 {
 				t.touch(o)
 			}
+			back := false
 			if o.truthy() == (ins.op == opPopJumpIfTrue) {
+				back = int(ins.arg) < pc
 				pc = int(ins.arg)
 			}
 			t.decref(o, ins)
+			if back && in.atJumps {
+				t.evalBreaker(ins)
+			}
 		case opJump:
+			back := int(ins.arg) < pc
 			pc = int(ins.arg)
+			if back && in.atJumps {
+				t.evalBreaker(ins)
+			}
 		case opCallBuiltin:
+			if in.atJumps {
+				t.evalBreaker(ins)
+			}
 			n := int(ins.argc)
 			args := stack[sp-n : sp]
+			t.at = ins
 			r, err := b.builtins[ins.arg](t, args)
 			if msg := t.touched; msg != "" { // the builtin's panic was recovered (by fmt, say): raise it again
 				t.touched = ""

@@ -51,8 +51,16 @@ type Config struct {
 	// CheckInterval is how many instructions a thread runs between two
 	// eval-breaker checks; 0 means 100. A superinstruction finishes before
 	// the check, so in quickened code a check can come up to 3
-	// instructions late.
+	// instructions late. With BreakerAt set to BackwardJumpsAndCalls it is
+	// not used.
 	CheckInterval int
+	// BreakerAt says where a thread checks the eval breaker: every
+	// CheckInterval instructions (EveryInterval, the zero value, as CPython
+	// up to 3.9 did), or only at backward jumps and builtin calls
+	// (BackwardJumpsAndCalls, as CPython 3.10 and later do). Where the
+	// checks fall decides between which instructions the lock can change
+	// hands; see [BreakerPlacement].
+	BreakerAt BreakerPlacement
 	// Checks are the debug checks to make; see [Debug].
 	Checks Checks
 	// Stdout is where print writes; os.Stdout if nil.
@@ -86,6 +94,7 @@ type Interpreter struct {
 	lock     Lock          // read-only
 	dropper  DropRequester // lock's, if it implements it; read-only
 	interval int           // read-only
+	atJumps  bool          // the eval breaker is checked at backward jumps and calls only; read-only
 	checks   Checks        // read-only
 	stdout   io.Writer     // read-only; written to under the GIL
 	none     *Object       // immortal; read-only
@@ -115,8 +124,9 @@ type Interpreter struct {
 
 // global is one global variable's slot; obj is guarded by the GIL.
 type global struct {
-	name string
-	obj  *Object
+	name  string
+	obj   *Object
+	watch *interleave.Int // set by Watch before the threads start, else nil; its value is guarded by the GIL
 }
 
 // bound is a function bound to one interpreter: its constants as that
@@ -157,6 +167,10 @@ func New(c Config) *Interpreter {
 	in.rc = c.RefCounter
 	if in.interval <= 0 {
 		in.interval = 100
+	}
+	if c.BreakerAt == BackwardJumpsAndCalls {
+		in.atJumps = true
+		in.interval = noIntervalChecks
 	}
 	if in.stdout == nil {
 		in.stdout = os.Stdout
@@ -221,7 +235,7 @@ func (in *Interpreter) Define(name string, fn Builtin) {
 }
 
 // SetGlobal binds the global name to a new object named name holding v
-// (an int, string, bool, nil or *Device), and returns the object. The
+// (an int, string, bool, nil, *Device or *UserLock), and returns the object. The
 // binding holds its one reference. Its reference count is an
 // [interleave.Int] named "<name>.refcount", so under the controlled
 // scheduler every change of it is a step in the trace.
@@ -270,6 +284,9 @@ func (in *Interpreter) setGlobal(name string, v any, owner *Thread) *Object {
 		old.freed = old.refCount() == 0
 	}
 	g.obj = o
+	if g.watch != nil {
+		g.watch.Set(watchedValue(o))
+	}
 	return o
 }
 
@@ -349,7 +366,7 @@ func goid() uint64 {
 // checkValue returns an error for a Go value that cannot be an object.
 func checkValue(v any) error {
 	switch v.(type) {
-	case nil, bool, int, string, *Device, *Object:
+	case nil, bool, int, string, *Device, *UserLock, *Object:
 		return nil
 	}
 	return fmt.Errorf("a %T cannot be an object of the interpreter; use an int, string, bool, nil or *vm.Device", v)
@@ -372,6 +389,8 @@ func (in *Interpreter) object(v any) *Object {
 		return &Object{kind: StrKind, s: v, refs: 1, interp: in}
 	case *Device:
 		return &Object{kind: DeviceKind, dev: v, refs: 1, interp: in}
+	case *UserLock:
+		return &Object{kind: LockKind, lock: v, refs: 1, interp: in}
 	}
 	panic(fmt.Sprintf("vm: a %T cannot be an object of the interpreter; use an int, string, bool, nil or *vm.Device", v))
 }

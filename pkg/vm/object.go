@@ -21,6 +21,7 @@ const (
 	IntKind                // an integer
 	StrKind                // a string
 	DeviceKind             // a *Device, for read
+	LockKind               // a *UserLock, threading.Lock's counterpart
 )
 
 // String names the kind as Python would ("int", "str").
@@ -36,6 +37,8 @@ func (k Kind) String() string {
 		return "str"
 	case DeviceKind:
 		return "device"
+	case LockKind:
+		return "lock"
 	}
 	return "kind(" + strconv.Itoa(int(k)) + ")"
 }
@@ -60,6 +63,7 @@ type Object struct {
 	i        int
 	s        string
 	dev      *Device
+	lock     *UserLock
 	name     string          // "" for an unnamed object; read-only
 	refs     int             // the count of an unnamed object; guarded by the GIL
 	cell     *interleave.Int // the count of a named object; guarded by the GIL
@@ -165,6 +169,8 @@ func (o *Object) repr() string {
 		return o.s
 	case DeviceKind:
 		return "<device " + o.dev.Name() + ">"
+	case LockKind:
+		return "<lock>"
 	}
 	return "?"
 }
@@ -181,6 +187,8 @@ func (o *Object) value() any {
 		return o.s
 	case DeviceKind:
 		return o.dev
+	case LockKind:
+		return o.lock
 	}
 	return nil
 }
@@ -192,7 +200,7 @@ func (o *Object) truthy() bool {
 		return false
 	case StrKind:
 		return o.s != ""
-	case DeviceKind:
+	case DeviceKind, LockKind:
 		return true
 	}
 	return o.i != 0

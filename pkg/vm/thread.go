@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/racekit/racekit/pkg/interleave"
+	"github.com/racekit/racekit/pkg/internal/schedhook"
 )
 
 // Thread is a thread of an interpreter. It runs on whichever goroutine calls
@@ -21,6 +22,10 @@ type Thread struct {
 	rc     RefCounter   // the interpreter's; read-only
 	holds  bool         // whether this thread holds the lock; used by its own goroutine only
 	ran    int64        // instructions run so far; used by its own goroutine only
+	// at is the instruction of the last eval-breaker check or builtin
+	// call, for Instr; written by its own goroutine, read by a controlled
+	// run's reports while every goroutine is paused.
+	at *instr
 	// touched is the first touch of an object without the GIL that the
 	// debug checks caught since the running builtin was called, kept in
 	// case a recover hid its panic; used by its own goroutine only.
@@ -45,6 +50,20 @@ func (t *Thread) Interpreter() *Interpreter { return t.interp }
 // Instructions returns how many instructions the thread has run. Read it
 // from the thread's goroutine or after Join.
 func (t *Thread) Instructions() int64 { return t.ran }
+
+// Instr returns the instruction the thread is at, as traces show it
+// ("CALL_BUILTIN acquire 1"): the builtin call it is in, or the
+// instruction at which it last checked the eval breaker (where a thread
+// that dropped the GIL there waits to take it back). It is "" before the
+// thread's first check or builtin call. A controlled run's reports read it
+// while every goroutine is paused; otherwise read it from the thread's
+// goroutine.
+func (t *Thread) Instr() string {
+	if t == nil || t.at == nil {
+		return ""
+	}
+	return t.at.text
+}
 
 // HoldsGIL reports whether the thread holds the interpreter lock, as far as
 // the VM knows: between its acquiring the lock and its releasing it.
@@ -88,6 +107,7 @@ func (t *Thread) Call(p *Program, fn string, args ...any) (any, error) {
 		t.touched = "" // from a call that died of its panic
 	}
 	defer func(start int64) { t.interp.ran.Add(t.ran - start) }(t.ran)
+	t.at = nil
 	t.AcquireGIL()
 	returned := false
 	defer func() {
@@ -98,9 +118,12 @@ func (t *Thread) Call(p *Program, fn string, args ...any) (any, error) {
 		default:
 			// The thread is dying of a panic. Let the lock go so that
 			// the other threads can go on, but quietly: a second panic
-			// from a lock that refuses would hide the first.
+			// from a lock that refuses would hide the first. A thread
+			// that a controlled run is stopping leaves both alone: the
+			// run's state is thrown away, and every thread of it unwinds
+			// at once.
 			t.holds = false
-			if !t.interp.nogil {
+			if !t.interp.nogil && !schedhook.Stopped() {
 				if t.interp.holder == t {
 					t.interp.holder = nil
 				}
@@ -192,6 +215,7 @@ func (t *Thread) ReleaseGIL() {
 // if the lock asks for it (or does not say), drop the lock and take it
 // again, so that a waiting thread can get it in between.
 func (t *Thread) evalBreaker(in *instr) {
+	t.at = in
 	if t.interp.nogil { // no GIL to drop
 		return
 	}
