@@ -74,7 +74,7 @@ var Lessons = []Lesson{
 	{7, "convoy", "The convoy effect", "convoy", "convoy",
 		"the 3.2 new GIL: drop requests and forced switching", false},
 	{8, "gil-is-not-a-lock", "The GIL is not your lock", "gilnotlock", "lost update",
-		"a switch between bytecodes still races x = x + 1; use a lock of your own", false},
+		"the GIL switches between bytecodes, so x = x + f() still races; take a lock of your own", true},
 	{9, "free-threading", "Free threading", "freethreading", "free threading",
 		"no GIL: atomic and biased reference counting (PEP 703)", false},
 }
