@@ -72,7 +72,7 @@ var Lessons = []Lesson{
 	{6, "io-release", "Releasing the GIL for I/O", "iorelease", "blocking i/o",
 		"blocking I/O releases the GIL; touch no object while it is released", true},
 	{7, "convoy", "The convoy effect", "convoy", "convoy",
-		"the 3.2 new GIL: drop requests and forced switching", false},
+		"the 3.2 new GIL: drop requests and forced switching", true},
 	{8, "gil-is-not-a-lock", "The GIL is not your lock", "gilnotlock", "lost update",
 		"the GIL switches between bytecodes, so x = x + f() still races; take a lock of your own", true},
 	{9, "free-threading", "Free threading", "freethreading", "free threading",
