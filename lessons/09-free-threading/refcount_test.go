@@ -481,7 +481,7 @@ func (plainCounter) DecRef(_ *vm.Thread, o *vm.Object) bool {
 // GIL and your Counter. It asserts nothing: speed claims belong in
 // experiments, never in a spec.
 func experiment() {
-	const n = 2000
+	const n = 1000
 	setups := []struct {
 		name string
 		cfg  vm.Config
@@ -500,7 +500,7 @@ func experiment() {
 		exp.SampleDuration(s.name, func(int) {
 			_, err := t.Call(programs, "spin", n)
 			Expect(err).NotTo(HaveOccurred(), "spin only reads foo")
-		}, gmeasure.SamplingConfig{N: 5, Duration: 50 * time.Millisecond})
+		}, gmeasure.SamplingConfig{N: 5, Duration: 25 * time.Millisecond})
 	}
 	AddReportEntry(exp.Name, exp)
 	var b []byte
