@@ -116,17 +116,16 @@ type watcher struct {
 	g     *GIL
 	start time.Time // fake time, inside a bubble
 
-	mu       sync.Mutex // guards the fields below; never held while calling the GIL
-	seen     []obs
-	holder   *vm.Thread            // who holds the GIL, as seen: from Acquire's return to the Release call
-	asked    map[*vm.Thread]bool   // a thread's last DropRequested answer since it took the GIL was true
-	calledAt map[*vm.Thread]time.Time // a thread's Acquire in progress: when it was called
-	overlap  []string             // Acquires that returned while another thread held the GIL
-	events   []gil.Event          // the timeline, for a chart
+	mu      sync.Mutex // guards the fields below; never held while calling the GIL
+	seen    []obs
+	holder  *vm.Thread          // who holds the GIL, as seen: from Acquire's return to the Release call
+	asked   map[*vm.Thread]bool // a thread's last DropRequested answer since it took the GIL was true
+	overlap []string            // Acquires that returned while another thread held the GIL
+	events  []gil.Event         // the timeline, for a chart
 }
 
 func newWatcher(g *GIL) *watcher {
-	return &watcher{g: g, start: time.Now(), asked: map[*vm.Thread]bool{}, calledAt: map[*vm.Thread]time.Time{}}
+	return &watcher{g: g, start: time.Now(), asked: map[*vm.Thread]bool{}}
 }
 
 var (
@@ -152,7 +151,6 @@ func (w *watcher) Acquire(t *vm.Thread) {
 	now := time.Now()
 	w.mu.Lock()
 	w.note(acquireCalled, t, now)
-	w.calledAt[t] = now
 	if w.holder != nil && w.holder != t {
 		w.event(now, t, gil.Waiting, w.holder.Name(), false)
 	}
@@ -165,7 +163,6 @@ func (w *watcher) Acquire(t *vm.Thread) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.note(acquired, t, now)
-	delete(w.calledAt, t)
 	if w.holder != nil {
 		w.overlap = append(w.overlap, fmt.Sprintf("%s's Acquire returned while %s held the GIL", t.Name(), w.holder.Name()))
 	}
@@ -254,12 +251,12 @@ type convoyRun struct {
 	Burns    int           // A's burns
 	WithB    bool          // B ran too
 
-	Seen     []obs        // what the watcher saw
-	Timeline gil.Timeline // the same, as a timeline
-	Overlaps []string     // Acquires that returned while another thread held the GIL
-	Switches int          // the GIL's own count, asked at the end
-	Elapsed  time.Duration // fake time from A's start to the end of the run (to the last thing the watcher saw, if it did not finish)
-	Finished bool          // every thread's call ended, one way or another
+	Seen     []obs            // what the watcher saw
+	Timeline gil.Timeline     // the same, as a timeline
+	Overlaps []string         // Acquires that returned while another thread held the GIL
+	Switches int              // the GIL's own count, asked at the end
+	Elapsed  time.Duration    // fake time from A's start to the end of the run (to the last thing the watcher saw, if it did not finish)
+	Finished bool             // every thread's call ended, one way or another
 	Errs     map[string]error // per thread: the error its call returned
 	Panics   map[string]any   // per thread: what it panicked with
 	Returned map[string]bool  // per thread: its call returned

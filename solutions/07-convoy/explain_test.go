@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"go/parser"
 	"go/token"
+	"io/fs"
 	"strconv"
 	"strings"
 	"time"
@@ -34,14 +35,16 @@ func imports(src, path string) bool {
 	return false
 }
 
-// ImportTheKitsGIL succeeds when a lesson file imports pkg/gil.
+// ImportTheKitsGIL succeeds when one of the lesson's files in an fs.FS
+// (its .go files but the _test.go ones) imports pkg/gil, the kit's
+// reference locks.
 func ImportTheKitsGIL() types.GomegaMatcher {
 	found := &struct{ Files string }{}
-	return gcustom.MakeMatcher(func(code any) (bool, error) {
-		files, err := importsKitGIL(lessonCode)
+	return gcustom.MakeMatcher(func(code fs.FS) (bool, error) {
+		files, err := importsKitGIL(code)
 		found.Files = strings.Join(files, ", ")
 		return len(files) > 0, err
-	}).WithTemplate("Expected the lesson's files {{.To}} import "+kitGIL+", but {{if .Data.Files}}{{.Data.Files}} import it{{else}}none does{{end}}", found)
+	}).WithTemplate("Expected the lesson's files {{.To}} import "+kitGIL+", but {{if .Data.Files}}it is imported by {{.Data.Files}}{{else}}none does{{end}}", found)
 }
 
 // explainRun is the teaching description of a failed controlled run.
@@ -56,6 +59,11 @@ func explainRun(f *interleave.Failure) string {
 			"A thread that drops the GIL on request must wait, inside Release, until another thread has taken it (the " +
 			"last holder changed), and only then return. A runtime.Gosched() or a time.Sleep in Release does not make it wait: " +
 			"it only hopes that the waiter gets there first. Next: HINTS.md, hint 2."
+	case f.Kind == interleave.Deadlock && strings.Contains(f.Message, "(Release)") && !strings.Contains(f.Message, "B, at"):
+		return "deadlock: A's Release never returned, and no other thread will ever take the GIL (where A waits is below). " +
+			"Only a thread that drops the GIL on request waits for the switch, because a waiter asked for the GIL and will " +
+			"take it; a thread that lets go with nobody waiting, or before a blocking call, must return at once. Note " +
+			"whether t was asked before you clear anything, and wait only then. Next: HINTS.md, hint 2."
 	case f.Kind == interleave.Deadlock:
 		return "deadlock: every thread waits, and none can wake another (where each waits is below). A thread that dropped " +
 			"the GIL on request waits until another thread takes it: is the waiter that asked woken by the release, and " +
