@@ -76,7 +76,7 @@ var Lessons = []Lesson{
 	{8, "gil-is-not-a-lock", "The GIL is not your lock", "gilnotlock", "lost update",
 		"the GIL switches between bytecodes, so x = x + f() still races; take a lock of your own", true},
 	{9, "free-threading", "Free threading", "freethreading", "free threading",
-		"no GIL: atomic and biased reference counting (PEP 703)", false},
+		"no GIL: atomic and biased reference counting (PEP 703)", true},
 }
 
 // InKit returns the lessons that ship in this version of the kit, in order.

@@ -67,7 +67,7 @@ no-spec: is always fine
 		Entry("an unknown key", "base: starter\nlessons: 1\nstatuss: fail\n", `line 3: unknown key "statuss"`),
 		Entry("a line that is not key: value", "base: starter\nlessons 1\n", "line 2: want \"key: value\""),
 		Entry("an unknown base", "base: nothing\n", "line 1: base must be starter or solution"),
-		Entry("a lesson not in the kit", "lessons: 9\n", `line 1: lessons: "9" is not the number of a lesson in the kit`),
+		Entry("a lesson not in the kit", "lessons: 10\n", `line 1: lessons: "10" is not the number of a lesson in the kit`),
 		Entry("a status that is none", "status: ok\n", `line 1: a status is pass, fail, error or skipped, got "ok"`),
 		Entry("a key given twice", "status: fail\nstatus: pass\n", "line 2: status given twice"),
 		Entry("a score that is not N of M", "score: 6/6\n", `line 1: score must read "N of M"`),
