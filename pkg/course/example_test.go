@@ -14,7 +14,7 @@ func ExampleFind() {
 	fmt.Println(err)
 	// Output:
 	// 02-premature-free teaches premature free
-	// course: no lesson "42"; the lessons are: 1 or lost-update, 2 or premature-free, 3 or deadlock, 4 or global-lock, 5 or cpu-bound, 6 or io-release
+	// course: no lesson "42"; the lessons are: 1 or lost-update, 2 or premature-free, 3 or deadlock, 4 or global-lock, 5 or cpu-bound, 6 or io-release, 7 or convoy, 8 or gil-is-not-a-lock, 9 or free-threading
 }
 
 // A lesson's code imports the kit's sync in place of the standard
