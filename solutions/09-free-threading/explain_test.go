@@ -157,7 +157,13 @@ func explainPanic(msg string) string {
 			"taking a reference (as CPython 3.12 and later do), so a counter that counts them sees their counts fall to zero. " +
 			"PEP 703 makes Py_INCREF and Py_DECREF no-ops for immortal objects: leave objects with o.Immortal() alone. " +
 			"Next: HINTS.md, hint 3."
-	case strings.Contains(msg, "used after it was freed"), strings.Contains(msg, "freed twice"):
+	case strings.Contains(msg, "freed twice"):
+		return "free threading: two DecRefs each said that foo's last reference was gone, and the VM freed it twice (" +
+			firstLine(msg) + "). The owner's merge and another thread's last decrement can come at the same moment, and a " +
+			"decision made in two steps (a flag set in one atomic operation, the count read in another) lets both threads see " +
+			"\"zero\". Keep the count and the merged state in one word, changed in one atomic operation, so that exactly one " +
+			"thread sees both reach zero. Next: HINTS.md, hint 3."
+	case strings.Contains(msg, "used after it was freed"):
 		return "free threading: the VM freed an object because your DecRef said so, while a thread still held a reference to " +
 			"it, and that thread then used it (" + firstLine(msg) + "). If the owner's local count reaching zero frees the " +
 			"object at once, the other threads' references in the shared count are forgotten: free only when both counts " +
