@@ -67,6 +67,13 @@ func explain(f *interleave.Failure) string {
 			"counts them sees their counts fall to zero. PEP 703 makes Py_INCREF and Py_DECREF no-ops for immortal objects: " +
 			"leave objects with o.Immortal() alone. Next: HINTS.md, hint 3."
 	}
+	if strings.Contains(f.Message, ownerCameBack) {
+		return "free threading: foo's owner gave foo up (its local count reached zero, and it merged), then took a reference " +
+			"to foo again, and foo was miscounted. After the merge the owner has no references of its own left: CPython sets " +
+			"the object's ob_tid to 0 then, so that the former owner counts any later reference in the shared count, like " +
+			"every other thread. Counted in the local count again, it reaches zero a second time and merges twice. " +
+			"Next: HINTS.md, hint 3."
+	}
 	if s, ok := splitUpdate(f.Trace); ok {
 		return "free threading: there is no GIL any more to keep two threads' reference counting apart, and they run at the " +
 			"same time. " + s + "Next: HINTS.md, hint 1."

@@ -26,9 +26,10 @@ var lessonCode embed.FS
 
 // The specs are Ordered and stop at the first failure: one thread first,
 // then the foo trace and the exploration under the scheduler, the
-// free-running hammer (for -race), and only then the two specs of the
-// lesson's second step, biased counting and immortal objects. Counts that
-// are atomic everywhere pass everything up to the biased spec.
+// free-running hammer (for -race), and only then the three specs of the
+// lesson's second step: the owner's cheap counts, the owner taking a
+// reference again after its merge, and immortal objects. Counts that are
+// atomic everywhere pass everything up to the biased spec.
 var _ = Describe("Counter, the reference counting of an interpreter without a GIL", Ordered, func() {
 	It("uses the kit's sync and sync/atomic, which the scheduler sees", func() {
 		Expect(lessonCode).To(interleavetest.UseTheKitsSync(), "the specs judge your counts by putting other threads between "+
@@ -89,6 +90,13 @@ var _ = Describe("Counter, the reference counting of an interpreter without a GI
 		})
 	})
 
+	When("foo's owner gave foo up, and then takes a reference to it again", func() {
+		It("counts that reference with the other threads', and frees foo once, when its last reference goes", func() {
+			rep := interleave.Explore(ownerComesBack(), interleave.Options{MaxPreemptions: 3, DataRaces: true})
+			Expect(rep).To(interleavetest.Pass(), func() string { return explain(rep.Failure) })
+		})
+	})
+
 	When("threads use None, True and the small ints, which live for ever", func() {
 		It("never counts them and never frees them", func() {
 			res, err := interleave.Replay("T", immortals())
@@ -119,6 +127,22 @@ end
 # def echo(x): return x
 func echo(x)
     LOAD_FAST x
+    RETURN_VALUE
+end
+
+# def share():
+#     global bar
+#     bar = foo
+func share()
+    LOAD_GLOBAL foo
+    STORE_GLOBAL bar
+    LOAD_CONST None
+    RETURN_VALUE
+end
+
+# def touch_bar(): return bar
+func touch_bar()
+    LOAD_GLOBAL bar
     RETURN_VALUE
 end
 
@@ -288,6 +312,48 @@ func ownerAlone() interleave.Scenario {
 	}
 }
 
+// ownerComesBack has foo's owner take a reference to foo after it gave
+// foo up: B stored foo in the global bar before the run; A unbinds foo,
+// dropping its own last reference (its local count reaches zero: the
+// merge), and then loads foo again through bar, as B does. Once B unbinds
+// bar, foo must be freed, once.
+func ownerComesBack() interleave.Scenario {
+	return interleave.Scenario{
+		Name: "B stored foo in the global bar before the run (bar = foo); A unbinds foo (foo = None), dropping its own " +
+			"last reference, and then runs touch_bar() (LOAD_GLOBAL bar): its reference to foo after it gave foo up; B runs " +
+			"touch_bar() too",
+		Setup: func(r *interleave.Run) {
+			in, a, b, foo := withFoo(r)
+			if got := run(b, "share"); got.err != nil {
+				panic(got.err)
+			}
+			var gotA, gotB call
+			r.Go("A", func() {
+				a.SetGlobal("foo", nil)
+				gotA = run(a, "touch_bar")
+			})
+			r.Go("B", func() { gotB = run(b, "touch_bar") })
+			r.Finally(func() error {
+				if err := errors.Join(gotA.returned("A's touch_bar()", fooValue), gotB.returned("B's touch_bar()", fooValue)); err != nil {
+					return err
+				}
+				if n := foo.Frees(); n > 0 {
+					return fmt.Errorf("%s: foo was freed while the global bar still held it (freed %d %s): %s", prematureFree, n, times(n), whoFreed(in, foo))
+				}
+				b.SetGlobal("bar", nil)
+				switch n := foo.Frees(); {
+				case n == 0:
+					return fmt.Errorf("%s: %s and took a reference to it again through bar, B unbound bar (bar = None), "+
+						"dropping foo's last reference, but no DecRef said to free it: foo is never freed", leaks, ownerCameBack)
+				case n > 1:
+					return fmt.Errorf("foo was freed %d times: %s", n, whoFreed(in, foo))
+				}
+				return nil
+			})
+		},
+	}
+}
+
 // immortals has one thread use only immortal objects, twice.
 func immortals() interleave.Scenario {
 	return interleave.Scenario{
@@ -397,6 +463,7 @@ const (
 	leaks         = "foo leaks"
 	prematureFree = "foo was freed too early"
 	immortalFreed = "an immortal object was freed"
+	ownerCameBack = "after A gave foo up"
 )
 
 // hammer runs three threads of one interpreter freely, for the race
