@@ -216,6 +216,33 @@ func explainIdle(c convoyRun, f figures) string {
 		f.Idle, time.Duration(c.Burns)*burnTime, c.Elapsed, story(c, f))
 }
 
+// explainAsleep is the failure of a run in which the GIL sat free while a
+// thread waited for it.
+func explainAsleep(c convoyRun, l letGo) string {
+	return fmt.Sprintf("the GIL was free for %v in all while a thread waited for it, and nobody took it: first from %v "+
+		"(A let go of it at 2ms, as it finished) to %v. A waiter must notice a release at once: wait on the condition variable that Release "+
+		"signals, one switch interval at a time (free.WaitTimeout(interval)), not in time.Sleep, which sleeps its whole "+
+		"time whatever happens meanwhile. Next: HINTS.md, hint 1.\n%s", l.Free, l.FreeFrom, l.FreeUntil, letGoStory(c))
+}
+
+// explainSaved is the failure of a run in which a holder was asked to drop
+// the GIL before it had held it a whole switch interval.
+func explainSaved(c convoyRun, l letGo) string {
+	e := l.Early[0]
+	return fmt.Sprintf("switch counting: %s took the GIL at %v and was asked to drop it at %v, %v later, before it had held "+
+		"it a whole switch interval (%v). A waiter whose round of the interval began before the GIL changed hands (C's, "+
+		"from 0.6ms, while A held it) must not ask when that round times out: the GIL has a new holder, which has not had "+
+		"its interval yet. Remember the switch count before each round (saved := g.switches), and ask only when the round "+
+		"timed out and the count has not changed (no switch meanwhile). Next: HINTS.md, hint 1.\n%s",
+		e.th, e.took, e.yes, e.yes-e.took, c.Interval, letGoStory(c))
+}
+
+// letGoStory tells a run of letGoJobs in a line, with the chart.
+func letGoStory(c convoyRun) string {
+	return fmt.Sprintf("  A computed 2ms and finished; B asked for the GIL at 300µs, C at 600µs, and each then computed; the run "+
+		"took %v of fake time\n%s", c.Elapsed, indent(c.chart()))
+}
+
 // times says "once", "twice" or "n times".
 func times(n int) string {
 	switch n {

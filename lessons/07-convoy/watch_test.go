@@ -250,6 +250,7 @@ type convoyRun struct {
 	asked    time.Duration // NewGIL's argument: Interval, or 0 for the default
 	Burns    int           // A's burns
 	WithB    bool          // B ran too
+	Jobs     []job         // the threads: A, then B if WithB, or the run's own
 
 	Seen     []obs            // what the watcher saw
 	Timeline gil.Timeline     // the same, as a timeline
@@ -285,7 +286,25 @@ func burnsFor(interval time.Duration) int {
 // goroutine, when the race detector reported a race inside the bubble: it
 // runs on a goroutine of its own here, so that the spec can say so.
 func runConvoy(interval time.Duration, burns int, withB bool) convoyRun {
-	c := convoyRun{Interval: interval, Burns: burns, WithB: withB, asked: interval,
+	jobs := []job{{"A", "compute", burns, 0}}
+	if withB {
+		jobs = append(jobs, job{"B", "fetch", ioCalls, ioTime})
+	}
+	return runJobs(interval, jobs)
+}
+
+// job is a thread of a fake-time run: it calls fn(arg) from at on.
+type job struct {
+	name, fn string
+	arg      int
+	at       time.Duration
+}
+
+// runJobs is runConvoy with the threads given: jobs[0] is A, which starts
+// first; each other thread starts at its time, once the threads before it
+// have blocked.
+func runJobs(interval time.Duration, jobs []job) convoyRun {
+	c := convoyRun{Interval: interval, Burns: jobs[0].arg, WithB: len(jobs) == 2 && jobs[1].fn == "fetch", Jobs: jobs, asked: interval,
 		Errs: map[string]error{}, Panics: map[string]any{}, Returned: map[string]bool{}}
 	var w *watcher // made in the bubble
 	finished := make(chan bool)
@@ -334,7 +353,6 @@ func (c *convoyRun) inBubble(watched **watcher) {
 	w := newWatcher(NewGIL(c.asked))
 	*watched = w
 	in := newInterp(w, burn, io)
-	a, b := in.NewThread("A"), in.NewThread("B")
 	var mu sync.Mutex // guards c's per-thread maps while the threads run
 	done := make(chan struct{}, 2)
 	run := func(th *vm.Thread, fn string, arg int) {
@@ -352,16 +370,19 @@ func (c *convoyRun) inBubble(watched **watcher) {
 		mu.Unlock()
 	}
 	start := time.Now()
-	go run(a, "compute", c.Burns)
-	synctest.Wait() // A holds the GIL, and computes
-	threads := 1
-	if c.WithB {
-		time.Sleep(ioTime)
-		go run(b, "fetch", ioCalls)
-		threads++
+	work := 0
+	for _, j := range c.Jobs {
+		if j.fn == "compute" {
+			work += j.arg
+		}
+		if j.at > 0 {
+			synctest.Wait() // the threads before it hold the GIL or wait for it
+			time.Sleep(j.at - time.Since(start))
+		}
+		go run(in.NewThread(j.name), j.fn, j.arg)
 	}
-	limit := time.NewTimer(10*time.Duration(c.Burns)*burnTime + time.Second)
-	for left := threads; left > 0; {
+	limit := time.NewTimer(10*time.Duration(work)*burnTime + time.Second)
+	for left := len(c.Jobs); left > 0; {
 		select {
 		case <-done:
 			left--
@@ -384,10 +405,8 @@ func (c convoyRun) Trouble() []string {
 	if c.Escaped != nil {
 		out = append(out, fmt.Sprint(c.Escaped))
 	}
-	for _, name := range []string{"A", "B"} {
-		if name == "B" && !c.WithB {
-			continue
-		}
+	for _, j := range c.Jobs {
+		name := j.name
 		switch {
 		case c.Panics[name] != nil:
 			out = append(out, fmt.Sprintf("thread %s panicked: %v", name, c.Panics[name]))
@@ -471,6 +490,58 @@ func (c convoyRun) measure() figures {
 		}
 	}
 	return f
+}
+
+// letGo is what the specs measure in a run in which A lets go of the GIL
+// while other threads wait for it, from what the watcher saw.
+type letGo struct {
+	Free      time.Duration // fake time the GIL was free while a thread waited for it
+	FreeFrom  time.Duration // when the first such stretch began
+	FreeUntil time.Duration // and when it ended
+	Early     []earlyAsk    // yes answers to a holder that had not held the GIL a whole switch interval
+}
+
+// earlyAsk is a drop request answered too early: th took the GIL at took
+// and said yes at yes.
+type earlyAsk struct {
+	th        string
+	took, yes time.Duration
+}
+
+// measureLetGo computes the figures of a run in which A lets go of the GIL
+// while others wait.
+func (c convoyRun) measureLetGo() letGo {
+	var l letGo
+	holder := ""
+	waiting := map[string]bool{}
+	took := map[string]time.Duration{}
+	var prev time.Duration
+	for _, o := range c.Seen {
+		if holder == "" && len(waiting) > 0 && o.at > prev {
+			if l.Free == 0 {
+				l.FreeFrom = prev
+			}
+			if l.FreeUntil == 0 || l.FreeUntil == prev {
+				l.FreeUntil = o.at
+			}
+			l.Free += o.at - prev
+		}
+		prev = o.at
+		switch o.kind {
+		case acquireCalled:
+			waiting[o.th] = true
+		case acquired:
+			delete(waiting, o.th)
+			holder, took[o.th] = o.th, o.at
+		case releaseCalled:
+			holder = ""
+		case dropAnswered:
+			if o.at-took[o.th] < c.Interval {
+				l.Early = append(l.Early, earlyAsk{o.th, took[o.th], o.at})
+			}
+		}
+	}
+	return l
 }
 
 // want is the exact wait of each of B's calls for a held GIL with a
