@@ -121,6 +121,12 @@ func checkConvoy(c convoyRun, interval time.Duration) {
 	// in a deadlock too, and the switches say more about why.
 	Expect(f.Switches).To(BeNumerically("<=", 2*f.Calls), func() string { return explainThrash(c, f) })
 	Expect(c.Trouble()).To(BeEmpty(), func() string { return explainTrouble(c) })
+	if f.FreeWhile == 0 {
+		// The GIL sat free while nobody waited for it: A was away (asleep
+		// in Release, say). Said before the waits, which that moves off
+		// the whole milliseconds, where a tie can decide them.
+		Expect(f.Idle).To(BeZero(), func() string { return explainIdle(c, f) })
+	}
 	bound := want(interval)
 	Expect(f.Waits).NotTo(ContainElement(BeNumerically(">", bound)), func() string { return explainConvoy(c, f, bound) })
 	Expect(f.Drops).To(BeNumerically("<=", f.Calls), func() string { return explainThrash(c, f) })
