@@ -27,6 +27,15 @@ func explain(f *interleave.Failure, o *outcome) string {
 			why = explainLost(f.Trace, o)
 		case strings.Contains(f.Message, "called one()"):
 			why = "the program no longer does the lesson's update (below)."
+		case strings.Contains(f.Message, "Acquire changed counter"), strings.Contains(f.Message, "not None:"),
+			strings.Contains(f.Message, "bound by Go code"),
+			strings.Contains(f.Message, "does not hold l"):
+			why = "Acquire did something else than take the lock (below): it must wait for l, take it, and return None, " +
+				"and leave the update to the program."
+		case strings.Contains(f.Message, "acquire(l) takes the lock that setup() made"):
+			why = "acquire was called with something else than a lock (below)."
+		case strings.Contains(f.Message, "setup() did not make"):
+			why = "the threads took a lock that setup() did not make (below)."
 		case strings.Contains(f.Message, "without taking the GIL back"):
 			why = "a builtin returned without taking the GIL back (the VM noticed and raised the error below). Every path " +
 				"out of Acquire that released the GIL must first call t.AcquireGIL(). Next: HINTS.md, hint 3."

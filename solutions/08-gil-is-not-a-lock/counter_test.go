@@ -109,6 +109,17 @@ var _ = Describe("Where the eval breaker is checked", func() {
 type outcome struct {
 	n     int            // each thread's count(n)
 	calls map[string]int // per thread: the calls of the specs' one() it made, counted by the VM's builtin
+	// acquires counts, per thread, the calls of acquire(l) that returned
+	// with the lock taken, after setup().
+	acquires map[string]int
+	// made are the locks lock() made while setup() ran; inSetup says
+	// whether it runs.
+	made    map[*vm.UserLock]bool
+	inSetup bool
+}
+
+func newOutcome(n int) outcome {
+	return outcome{n: n, calls: map[string]int{}, acquires: map[string]int{}, made: map[*vm.UserLock]bool{}}
 }
 
 // probe is the specs' own bytecode: it reads the globals the lesson's
@@ -128,20 +139,86 @@ end
 // newInterp returns an interpreter under the new GIL with every debug
 // check on, the eval breaker checked at, and the lesson's Acquire as the
 // builtin acquire; lock() and release(l) are the VM's. one() is the specs'
-// own and counts its calls per thread into calls. gl may be nil, for the
-// VM's own lock.
-func newInterp(gl vm.Lock, at vm.BreakerPlacement, calls map[string]int) *vm.Interpreter {
+// own and counts its calls per thread into o. lock() records in o the locks
+// setup() makes, and acquire(l) checks what Acquire did: that it took the
+// lock setup() made, and only that. gl may be nil, for the VM's own lock.
+func newInterp(gl vm.Lock, at vm.BreakerPlacement, o *outcome) *vm.Interpreter {
 	in := vm.New(vm.Config{Lock: gl, CheckInterval: 1, BreakerAt: at, Checks: vm.Debug, Stdout: GinkgoWriter})
 	in.Define("one", func(t *vm.Thread, args []*vm.Object) (*vm.Object, error) {
 		if len(args) != 0 {
 			return nil, fmt.Errorf("one takes no arguments; got %d", len(args))
 		}
-		calls[t.Name()]++ // under the GIL, as the debug checks make sure
+		o.calls[t.Name()]++ // under the GIL, as the debug checks make sure
 		return t.NewObject(1), nil
 	})
-	in.Define("acquire", Acquire)
+	in.Define("lock", func(t *vm.Thread, args []*vm.Object) (*vm.Object, error) {
+		r, err := vm.MakeLock(t, args)
+		if err == nil && o.inSetup {
+			l, _ := t.UserLock(r)
+			o.made[l] = true
+		}
+		return r, err
+	})
+	in.Define("acquire", func(t *vm.Thread, args []*vm.Object) (*vm.Object, error) {
+		return checkedAcquire(in, t, args, o)
+	})
 	return in
 }
+
+// checkedAcquire is the builtin acquire(l): the lesson's Acquire, with the
+// specs' checks of what it did, which hold for any correct Acquire. l must
+// be a lock setup() made, and Acquire must return None with l taken by t,
+// leaving counter as the program stored it: a builtin that did the update
+// itself, in Go and under the GIL, would be the lock this lesson says the
+// GIL is not.
+func checkedAcquire(in *vm.Interpreter, t *vm.Thread, args []*vm.Object, o *outcome) (*vm.Object, error) {
+	if len(args) != 1 {
+		return Acquire(t, args)
+	}
+	l, err := t.UserLock(args[0])
+	if err != nil {
+		return nil, fmt.Errorf("%w; acquire(l) takes the lock that setup() made with lock()", err)
+	}
+	if !o.inSetup && !o.made[l] {
+		return nil, errors.New("acquire(l) got a lock that setup() did not make: " + makeItInSetup)
+	}
+	r, err := Acquire(t, args)
+	if err != nil || !t.HoldsGIL() {
+		return r, err // the VM reports a builtin that returns without the GIL
+	}
+	switch {
+	case boundInGo(in):
+		return nil, errors.New("Acquire changed counter: " + acquireOnlyTakes)
+	case r != nil && r.Kind() != vm.NoneKind:
+		return nil, fmt.Errorf("Acquire returned %v, not None: %s", r, acquireOnlyTakes)
+	case l.Holder() != t:
+		return nil, fmt.Errorf("acquire(l) returned to %s, but %s does not hold l (%s holds it): %s", t.Name(), t.Name(), l.Holder().Name(), acquireOnlyTakes)
+	}
+	if !o.inSetup {
+		o.acquires[t.Name()]++
+	}
+	return nil, nil
+}
+
+// boundInGo reports whether counter holds an object that Go code bound to
+// it (Interpreter.SetGlobal names the objects it binds) rather than one the
+// program stored with STORE_GLOBAL counter. Call it with the GIL held, or
+// with no thread running.
+func boundInGo(in *vm.Interpreter) bool {
+	c := in.Global("counter")
+	return c != nil && c.Name() != ""
+}
+
+// makeItInSetup and acquireOnlyTakes are what the specs say to a lock made
+// in the wrong place and to an Acquire that does something else than take
+// the lock.
+const (
+	makeItInSetup = "make the lock once, in setup(), before the threads start, as a Python module does (l = threading.Lock()). " +
+		"A lock made in count is another lock for each thread, or, made on first use (if l is None: l = lock()), " +
+		"may be made twice: two threads can both find l None before either stores its lock. Next: HINTS.md, hint 1."
+	acquireOnlyTakes = "acquire(l) takes l, waiting for it with the GIL released, and returns None; the update itself is the " +
+		"program's, under the lock. Next: HINTS.md, hint 3."
+)
 
 // counters is a scenario: the first thread runs setup(), then each named
 // thread runs count(n) of prog on a goroutine of its own, under the new
@@ -159,15 +236,17 @@ func countersOf(prog *vm.Program, at vm.BreakerPlacement, n int, names []string,
 	return interleave.Scenario{
 		Name: fmt.Sprintf("%s each run count(%d) after setup(); the eval breaker is checked %s", strings.Join(names, " and "), n, placement(at)),
 		Setup: func(r *interleave.Run) {
-			*o = outcome{n: n, calls: map[string]int{}}
+			*o = newOutcome(n)
 			lock := &gil.New{}
 			r.Name(lock, "the GIL")
-			in := newInterp(lock, at, o.calls)
+			in := newInterp(lock, at, o)
 			var ths []*vm.Thread
 			for _, name := range names {
 				ths = append(ths, in.NewThread(name))
 			}
+			o.inSetup = true
 			_, setupErr := ths[0].Call(prog, "setup")
+			o.inSetup = false
 			if l, err := ths[0].Call(probe, "getl"); err == nil {
 				if ul, ok := l.(*vm.UserLock); ok {
 					r.Name(ul, "l")
@@ -193,6 +272,9 @@ func countersOf(prog *vm.Program, at vm.BreakerPlacement, n int, names []string,
 				}
 				if calls && len(wrong) > 0 {
 					return fmt.Errorf("%s: each count(%d) must call one() %d times. %s", strings.Join(wrong, ", "), n, n, keepTheShape)
+				}
+				if boundInGo(in) {
+					return errors.New("counter was bound by Go code (Interpreter.SetGlobal), not stored by the program: " + acquireOnlyTakes)
 				}
 				got, err := ths[0].Call(probe, "getcounter")
 				if want := n * len(ths); err != nil || got != want {
@@ -232,20 +314,27 @@ const keepTheShape = "Keep count's loop as it is, counter = counter + one() n ti
 // return (a panic, runtime.Goexit, a hang) fails the spec.
 func hammer(prog *vm.Program) {
 	const threads, n = 4, 200
-	calls := map[string]int{}
-	in := newInterp(nil, vm.EveryInterval, calls)
+	o := newOutcome(n)
+	in := newInterp(nil, vm.EveryInterval, &o)
 	var ths []*vm.Thread
 	for i := range threads {
 		ths = append(ths, in.NewThread(fmt.Sprint("T", i+1)))
 	}
+	o.inSetup = true
 	_, err := ths[0].Call(prog, "setup")
+	o.inSetup = false
 	Expect(err).NotTo(HaveOccurred(), "setup() must run without an error")
 	errs := make([]error, threads)
 	herr := interleavetest.Hammer{Goroutines: threads, Iterations: 1}.Run(func(g, _ int) { errs[g] = run(ths[g], prog, n) })
 	Expect(herr).NotTo(HaveOccurred(), "every thread's count(200) must return: a thread that waits for the lock while it "+
 		"holds the GIL can hang the others for good. Next: HINTS.md, hint 2.")
 	Expect(errors.Join(errs...)).NotTo(HaveOccurred(), "no thread's count may raise an error. Next: HINTS.md, hint 3.")
+	Expect(boundInGo(in)).To(BeFalse(), "counter was bound by Go code (Interpreter.SetGlobal), not stored by the program: "+acquireOnlyTakes)
 	Expect(ths[0].Call(probe, "getcounter")).To(Equal(threads*n), "lost update: four threads each added 200. Next: HINTS.md, hint 1.")
+	for _, th := range ths {
+		Expect(o.acquires[th.Name()]).To(BeNumerically(">", 0), th.Name()+" never took the lock, and counter came out right "+
+			"all the same: each count(n) must acquire(l), the lock setup() made, for its updates. Next: HINTS.md, hint 1.")
+	}
 }
 
 // The specs' own programs for the table: the course's update, and the
