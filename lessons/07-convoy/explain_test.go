@@ -237,6 +237,18 @@ func explainSaved(c convoyRun, l letGo) string {
 		e.th, e.took, e.yes, e.yes-e.took, c.Interval, letGoStory(c))
 }
 
+// explainSlow is the failure of a run in which a waiter waited longer than
+// two switch intervals and a burn.
+func explainSlow(c convoyRun, l letGo) string {
+	w := l.Slow[0]
+	return fmt.Sprintf("convoy: %s asked for the GIL at %v and got it only at %v, %v later: with a switch interval of %v it "+
+		"waits %v at most. A round that saw the GIL change hands (A let go at 2ms) asks for nothing, the next round asks, "+
+		"and the holder drops the GIL at its next check. Every waiter, not only the first, waits in rounds of the interval "+
+		"(free.WaitTimeout(interval)) and asks when a round times out with no switch: a waiter in a plain Wait never asks, "+
+		"and waits until the holder has nothing left to compute. Next: HINTS.md, hint 1.\n%s",
+		w.th, w.asked, w.took, w.took-w.asked, c.Interval, 2*c.Interval+burnTime, letGoStory(c))
+}
+
 // letGoStory tells a run of letGoJobs in a line, with the chart.
 func letGoStory(c convoyRun) string {
 	return fmt.Sprintf("  A computed 2ms and finished; B asked for the GIL at 300µs, C at 600µs, and each then computed; the run "+

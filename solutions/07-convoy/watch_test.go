@@ -499,6 +499,13 @@ type letGo struct {
 	FreeFrom  time.Duration // when the first such stretch began
 	FreeUntil time.Duration // and when it ended
 	Early     []earlyAsk    // yes answers to a holder that had not held the GIL a whole switch interval
+	Slow      []slowTake    // calls of Acquire that took longer than two switch intervals and a burn
+}
+
+// slowTake is a call of Acquire by th, at asked, that returned at took.
+type slowTake struct {
+	th          string
+	asked, took time.Duration
 }
 
 // earlyAsk is a drop request answered too early: th took the GIL at took
@@ -515,6 +522,7 @@ func (c convoyRun) measureLetGo() letGo {
 	holder := ""
 	waiting := map[string]bool{}
 	took := map[string]time.Duration{}
+	asked := map[string]time.Duration{}
 	var prev time.Duration
 	for _, o := range c.Seen {
 		if holder == "" && len(waiting) > 0 && o.at > prev {
@@ -529,8 +537,11 @@ func (c convoyRun) measureLetGo() letGo {
 		prev = o.at
 		switch o.kind {
 		case acquireCalled:
-			waiting[o.th] = true
+			waiting[o.th], asked[o.th] = true, o.at
 		case acquired:
+			if o.at-asked[o.th] > 2*c.Interval+burnTime {
+				l.Slow = append(l.Slow, slowTake{o.th, asked[o.th], o.at})
+			}
 			delete(waiting, o.th)
 			holder, took[o.th] = o.th, o.at
 		case releaseCalled:
