@@ -4,6 +4,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -25,6 +26,10 @@ var lessonCode embed.FS
 
 // perThread is how many times each of the two threads adds one.
 const perThread = 2
+
+// maxSteps bounds a schedule of the explorations: a right program takes
+// fewer than 100 steps, and one that spins is a livelock after this many.
+const maxSteps = 2000
 
 // The specs are Ordered and stop at the first failure: the program on one
 // thread first, then two threads under the controlled scheduler with the
@@ -61,7 +66,7 @@ var _ = Describe("count(n) on two threads of one interpreter, under the new GIL"
 		It("ends with counter at 4, in every schedule with at most 2 preemptions", func() {
 			var o outcome
 			rep := interleave.Explore(counters(prog, vm.BackwardJumpsAndCalls, perThread, []string{"A", "B"}, &o),
-				interleave.Options{MaxPreemptions: 2})
+				interleave.Options{MaxPreemptions: 2, MaxSteps: maxSteps})
 			Expect(rep).To(interleavetest.Pass(), func() string { return explain(rep.Failure, &o) })
 			AddReportEntry("exploration", rep.Coverage())
 		})
@@ -71,7 +76,7 @@ var _ = Describe("count(n) on two threads of one interpreter, under the new GIL"
 		It("ends with counter at 4, in every schedule with at most 2 preemptions", func() {
 			var o outcome
 			rep := interleave.Explore(counters(prog, vm.EveryInterval, perThread, []string{"A", "B"}, &o),
-				interleave.Options{MaxPreemptions: 2})
+				interleave.Options{MaxPreemptions: 2, MaxSteps: maxSteps})
 			Expect(rep).To(interleavetest.Pass(), func() string {
 				return explain(rep.Failure, &o) + "\n\nThis check passed where CPython 3.10 and later check the eval breaker, " +
 					"and failed where CPython 3.9 did: the code has the race, and the newer placement only hides it here."
@@ -220,6 +225,25 @@ const (
 		"program's, under the lock. Next: HINTS.md, hint 3."
 )
 
+// globalNames finds the globals that prog's instructions name.
+var globalNames = regexp.MustCompile(`(?:LOAD|STORE)_GLOBAL\s+\d+ \((\w+)\)`)
+
+// watchGlobals makes every global of prog that does not hold a lock a step
+// of the trace, as counter is: a program that guards its update with a
+// global of its own (a flag, a lock made on first use) then shows the
+// scheduler where the GIL can change hands around it.
+func watchGlobals(in *vm.Interpreter, prog *vm.Program) {
+	seen := map[string]bool{"counter": true}
+	for _, m := range globalNames.FindAllStringSubmatch(vm.Dis(prog), -1) {
+		if name := m[1]; !seen[name] {
+			seen[name] = true
+			if g := in.Global(name); g == nil || g.Kind() != vm.LockKind {
+				in.Watch(name)
+			}
+		}
+	}
+}
+
 // counters is a scenario: the first thread runs setup(), then each named
 // thread runs count(n) of prog on a goroutine of its own, under the new
 // GIL with the eval breaker checked at at. counter is watched, so its
@@ -253,6 +277,7 @@ func countersOf(prog *vm.Program, at vm.BreakerPlacement, n int, names []string,
 				}
 			}
 			in.Watch("counter")
+			watchGlobals(in, prog)
 			errs := make([]error, len(ths))
 			for i, th := range ths {
 				r.Go(th.Name(), func() { errs[i] = run(th, prog, n) })

@@ -45,10 +45,47 @@ func explain(f *interleave.Failure, o *outcome) string {
 		default:
 			why = "the threads finished, but not as they should have (below). Next: HINTS.md, hint 3."
 		}
+	case interleave.Livelock:
+		why = explainSpin(f.Trace)
 	default:
 		why = "the run did not finish normally; the message below says why. Next: HINTS.md, hint 3."
 	}
 	return why + " (The run below replays with interleave.Replay and the schedule on its last line.)"
+}
+
+// explainSpin says what a thread that ran on and on without finishing was
+// doing, from the last steps of the trace: trying a lock again and again
+// in Acquire, or reading a global of its own, waiting for another thread
+// to change it.
+func explainSpin(t interleave.Trace) string {
+	const spin = "livelock: %s kept running without finishing and without waiting: it spins, %s. Under the specs' " +
+		"scheduler a thread that spins can spin for ever; on a real machine it burns the CPU that the thread it waits for needs. "
+	g, tries, reads := "", 0, ""
+	for i := len(t) - 1; i >= 0 && i >= len(t)-20; i-- {
+		e := t[i]
+		if g == "" {
+			g = e.G
+		}
+		switch {
+		case e.G != g:
+		case strings.HasPrefix(e.Label, "tries to acquire"):
+			tries++
+		case e.Kind == interleave.Read && reads == "":
+			reads = e.Cell
+		}
+	}
+	if tries > 0 {
+		return fmt.Sprintf(spin, g, "trying l again and again (TryAcquire in a loop)") + "Acquire must wait for the lock, " +
+			"l.Acquire(t), with the GIL released: the scheduler then knows it waits, and the holder can run to its " +
+			"release(l). Next: HINTS.md, hint 2."
+	}
+	if reads != "" && reads != "counter" {
+		return fmt.Sprintf(spin, g, "reading the global "+reads+" until another thread changes it") + "A global flag " +
+			"is not a lock: the GIL can change hands between the load of the flag and the store that sets it, and then " +
+			"two threads both find it free. Use the program's own lock, lock(), acquire(l) and release(l). Next: HINTS.md, hint 1."
+	}
+	return fmt.Sprintf(spin, g, "waiting for something without telling the scheduler") + "Wait for the lock with l.Acquire(t), " +
+		"with the GIL released. Next: HINTS.md, hint 2."
 }
 
 // explainLost finds, in the trace, the store that wrote over other
