@@ -258,7 +258,7 @@ func counters(prog *vm.Program, at vm.BreakerPlacement, n int, names []string, o
 // set: the table's counter += 1 makes none.
 func countersOf(prog *vm.Program, at vm.BreakerPlacement, n int, names []string, calls bool, o *outcome) interleave.Scenario {
 	return interleave.Scenario{
-		Name: fmt.Sprintf("%s each run count(%d) after setup(); the eval breaker is checked %s", strings.Join(names, " and "), n, placement(at)),
+		Name: fmt.Sprintf("%s count(%d) after setup(); the eval breaker is checked %s", runs(names), n, placement(at)),
 		Setup: func(r *interleave.Run) {
 			*o = newOutcome(n)
 			lock := &gil.New{}
@@ -309,6 +309,14 @@ func countersOf(prog *vm.Program, at vm.BreakerPlacement, n int, names []string,
 			})
 		},
 	}
+}
+
+// runs says who runs: "A runs" or "A and B each run".
+func runs(names []string) string {
+	if len(names) == 1 {
+		return names[0] + " runs"
+	}
+	return strings.Join(names, " and ") + " each run"
 }
 
 // run is a thread's goroutine: count(n) of prog on th.

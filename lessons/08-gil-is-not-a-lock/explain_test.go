@@ -3,6 +3,7 @@ package gilnotlock
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/racekit/racekit/pkg/interleave"
@@ -139,6 +140,10 @@ func explainLost(t interleave.Trace, o *outcome) string {
 				"and release(l) after the store. Next: HINTS.md, hint 1.",
 				e.G, r.Value, e.Value, strings.Join(between, ", and "), e.G, plural(len(writes)-1, "that update", "those updates"), where)
 		}
+	}
+	if !slices.ContainsFunc(t, func(e interleave.Event) bool { return e.Kind == interleave.Write && e.Cell == "counter" }) {
+		return "counter was never stored: count(n) must add one() to the global counter (LOAD_GLOBAL counter ... " +
+			"STORE_GLOBAL counter), not to a local of the same name (STORE_FAST). Next: HINTS.md, hint 1."
 	}
 	return fmt.Sprintf("lost update: the threads' count(%d) calls did not all reach counter, so two of them updated it from "+
 		"the same value. Take a lock of the program's own around the whole update. Next: HINTS.md, hint 1.", o.n)
