@@ -69,7 +69,7 @@ var _ = Describe("Counter, the reference counting of an interpreter without a GI
 		})
 	})
 
-	When("three threads take and drop references to foo, and make and drop objects of their own, freely", func() {
+	When("three threads take and drop references to foo, make and drop objects of their own, and use immortal ones, freely", func() {
 		It("frees every object exactly once", func() {
 			hammer()
 		})
@@ -480,9 +480,11 @@ const (
 )
 
 // hammer runs three threads of one interpreter freely, for the race
-// detector: A owns foo; each thread calls touch() and pair() (which makes
-// an int of its own and drops it) over and over. At the end A unbinds foo.
-// Every object must be freed exactly once: foo, and every pair's result.
+// detector: A owns foo; each thread calls touch(), pair() (which makes an
+// int of its own and drops it) and immortal() (whose None, True and small
+// ints every thread shares, and no thread may write the counts of) over
+// and over. At the end A unbinds foo. Every object must be freed exactly
+// once: foo, and every pair's result.
 func hammer() {
 	const threads, rounds = 3, 200
 	in := newInterp(Counter{})
@@ -493,8 +495,8 @@ func hammer() {
 	foo := ths[0].SetGlobal("foo", fooValue)
 	var wrong stdatomic.Pointer[string]
 	err := interleavetest.Hammer{Goroutines: threads, Iterations: rounds}.Run(func(g, _ int) {
-		for _, fn := range []string{"touch", "pair"} {
-			want := map[string]int{"touch": fooValue, "pair": 2 * fooValue}[fn]
+		for _, fn := range []string{"touch", "pair", "immortal"} {
+			want := map[string]any{"touch": fooValue, "pair": 2 * fooValue, "immortal": true}[fn]
 			if err := run(ths[g], fn).returned(ths[g].Name()+"'s "+fn+"()", want); err != nil {
 				msg := err.Error()
 				wrong.CompareAndSwap(nil, &msg)
