@@ -44,7 +44,8 @@ var _ = Describe("Counter, the reference counting of an interpreter without a GI
 				Expect(res).To(interleavetest.Pass(), func() string { return explain(res.Failure) })
 				Expect(countingSteps(res.Trace, g)).To(BeNumerically(">=", 2), "keep the counts where the scheduler sees "+
 					"every change: in an interleave.Int (read with Get, written with Set) or an atomic of the kit's sync/atomic. "+
-					g+"'s LOAD_GLOBAL foo and the drop of its result changed foo's count, but the trace shows no step for them:\n"+
+					g+"'s LOAD_GLOBAL foo and the drop of its result changed foo's count, but the trace shows no write or atomic "+
+					"operation for them:\n"+
 					res.Trace.String()+"\nNext: HINTS.md, hint 1.")
 			},
 			Entry("foo's owner, A", "A"),
