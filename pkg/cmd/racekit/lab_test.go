@@ -1,0 +1,88 @@
+package main_test
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+)
+
+// labJSON is what racekit lab --json writes.
+type labJSON struct {
+	Experiments []struct {
+		Name string `json:"name"`
+		Rows []struct {
+			Label     string  `json:"label"`
+			Runtime   string  `json:"runtime"`
+			Seconds   float64 `json:"seconds"`
+			Ratio     float64 `json:"ratio"`
+			SeedRatio float64 `json:"seed_ratio"`
+		} `json:"rows"`
+		SVG string `json:"svg"`
+	} `json:"experiments"`
+}
+
+// The lab's times are real-clock measurements: these specs check what the
+// command prints and writes, never how fast anything ran.
+var _ = Describe("racekit lab", func() {
+	It("lists every experiment with its seed and what it shows", func() {
+		r := run(kitRoot, "lab")
+		Expect(r.code).To(Equal(0), "racekit lab succeeds: %s", r.err)
+		Expect(r.out).To(MatchRegexp(`(?m)^\s+countdown\s+seed 004\s+\S.*$`), "countdown belongs to seed 004")
+		Expect(r.out).To(MatchRegexp(`(?m)^\s+cpu-vs-io\s+seed 002\s+\S.*$`), "cpu-vs-io belongs to seed 002")
+		Expect(r.out).NotTo(ContainSubstring(escapeCode), "output that is not a terminal has no colour codes")
+	})
+
+	It("is in the command list", func() {
+		r := run(kitRoot, "help")
+		Expect(r.code).To(Equal(0))
+		Expect(r.out).To(ContainSubstring("lab [experiment...]"))
+	})
+
+	It("runs countdown quickly on the VM and writes its three rows as JSON, ratios to one thread, the seed's beside them", func() {
+		file := filepath.Join(GinkgoT().TempDir(), "lab.json")
+		r := run(kitRoot, "lab", "--quick", "--json", file, "countdown")
+		Expect(r.code).To(Equal(0), "racekit lab countdown succeeds: %s", r.err)
+		Expect(r.out).To(ContainSubstring("countdown (seed 004)"), "the table names its seed")
+		Expect(r.out).To(ContainSubstring("reading: "), "a one-line reading follows the table")
+		Expect(r.err).NotTo(ContainSubstring("running"), "no progress line when standard error is not a terminal")
+
+		data, err := os.ReadFile(file)
+		Expect(err).NotTo(HaveOccurred(), "--json writes the file")
+		var got labJSON
+		Expect(json.Unmarshal(data, &got)).To(Succeed(), "the file is JSON: %s", data)
+		Expect(got.Experiments).To(HaveLen(1))
+		x := got.Experiments[0]
+		Expect(x.Name).To(Equal("countdown"))
+		Expect(x.SVG).To(BeEmpty(), "no picture yet")
+		Expect(x.Rows).To(HaveLen(3), "one thread, two threads, two interpreters; no CPython rows without --cpython")
+		labels := []string{"one thread", "two threads of one interpreter", "two interpreters"}
+		// Seed 004: 0.4990673065185547 s for one thread, 0.6345868110656738 s
+		// for two threads, 3.6697864532470703 s for two processes.
+		seed := []float64{1, 0.6345868110656738 / 0.4990673065185547, 3.6697864532470703 / 0.4990673065185547}
+		for i, row := range x.Rows {
+			Expect(row.Label).To(Equal(labels[i]))
+			Expect(row.Runtime).To(Equal("vm"))
+			Expect(row.Seconds).To(BeNumerically(">", 0), "%s was timed", row.Label)
+			Expect(row.SeedRatio).To(BeNumerically("~", seed[i], 1e-9), "%s carries seed 004's ratio", row.Label)
+		}
+		Expect(x.Rows[0].Ratio).To(Equal(1.0), "one thread is the baseline")
+	})
+
+	It("turns an unknown experiment away, naming the ones there are", func() {
+		r := run(kitRoot, "lab", "--quick", "countdown", "nope")
+		Expect(r.code).To(Equal(2), "an unknown experiment is bad usage")
+		Expect(r.err).To(ContainSubstring(`no experiment "nope"; the experiments are countdown, cpu-vs-io`))
+		Expect(r.out).NotTo(ContainSubstring("countdown (seed 004)"), "nothing runs before the names are checked")
+	})
+
+	It("says so when --cpython is asked for and there is no python3", func() {
+		s := racekitEnv(kitRoot, []string{"PATH="}, "lab", "--quick", "--cpython", "countdown")
+		code := finish(s, quick)
+		Expect(code).To(Equal(2), "the command cannot run as asked")
+		Expect(string(s.Err.Contents())).To(ContainSubstring("there is no python3 on PATH"))
+		Expect(string(s.Out.Contents())).NotTo(ContainSubstring("countdown (seed 004)"), "nothing runs without the Python asked for")
+	})
+})

@@ -1,0 +1,97 @@
+package lab
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+)
+
+// after returns a step's run that takes d without running anything.
+func after(d time.Duration) func(context.Context) (time.Duration, error) {
+	return func(context.Context) (time.Duration, error) { return d, nil }
+}
+
+var _ = Describe("the lab", func() {
+	It("lists each experiment once, with its seed and what it shows", func() {
+		Expect(Names()).To(Equal([]string{"countdown", "cpu-vs-io"}), "the experiments, in order")
+		for _, x := range Experiments {
+			Expect(x.Source).To(MatchRegexp(`^seed \d{3}$`), "%s names the seed it belongs to", x.Name)
+			Expect(x.Shows).NotTo(BeEmpty(), "%s says what it shows", x.Name)
+			Expect(x.Run).NotTo(BeNil(), "%s can run", x.Name)
+			found, ok := Find(x.Name)
+			Expect(ok).To(BeTrue())
+			Expect(found.Name).To(Equal(x.Name))
+		}
+		_, ok := Find("nope")
+		Expect(ok).To(BeFalse(), "an unknown name is not found")
+	})
+
+	It("quotes the seeds' figures as they print them", func() {
+		for seed, figures := range map[string][]string{
+			"004": {"0.4990673065185547", "0.6345868110656738", "3.6697864532470703"},
+			"002": {"22.589264", "28.020673", "39.043801", "27.756528"},
+		} {
+			files, err := filepath.Glob(filepath.Join("..", "..", "..", "..", "shared", "seeds", seed+"_*.txt"))
+			Expect(err).NotTo(HaveOccurred())
+			if len(files) == 0 {
+				Skip("the seeds are not next to this checkout")
+			}
+			text, err := os.ReadFile(files[0])
+			Expect(err).NotTo(HaveOccurred())
+			for _, f := range figures {
+				Expect(strings.Contains(string(text), f)).To(BeTrue(), "seed %s prints %s", seed, f)
+			}
+		}
+	})
+
+	Describe("measure", func() {
+		It("gives each row its ratio to the baseline before it on the same runtime, and the seed's ratio as given", func() {
+			var seen []string
+			rows, err := measure(context.Background(), []step{
+				{label: "a", runtime: VM, baseline: true, seedRatio: 1, run: after(2 * time.Second)},
+				{label: "b", runtime: VM, seedRatio: 1.5, run: after(3 * time.Second)},
+				{label: "a", runtime: CPython, baseline: true, seedRatio: 1, run: after(4 * time.Second)},
+				{label: "b", runtime: CPython, run: after(time.Second)},
+				{label: "c", runtime: VM, baseline: true, run: after(time.Second)},
+				{label: "d", runtime: VM, run: after(500 * time.Millisecond)},
+			}, func(s string) { seen = append(seen, s) })
+			Expect(err).NotTo(HaveOccurred())
+			Expect(rows).To(Equal([]Row{
+				{Label: "a", Runtime: VM, Seconds: 2, Ratio: 1, SeedRatio: 1},
+				{Label: "b", Runtime: VM, Seconds: 3, Ratio: 1.5, SeedRatio: 1.5},
+				{Label: "a", Runtime: CPython, Seconds: 4, Ratio: 1, SeedRatio: 1},
+				{Label: "b", Runtime: CPython, Seconds: 1, Ratio: 0.25},
+				{Label: "c", Runtime: VM, Seconds: 1, Ratio: 1},
+				{Label: "d", Runtime: VM, Seconds: 0.5, Ratio: 0.5},
+			}))
+			Expect(seen).To(Equal([]string{"a (vm)", "b (vm)", "a (cpython)", "b (cpython)", "c (vm)", "d (vm)"}), "progress hears of each step before it runs")
+		})
+
+		It("stops at the first step that fails, naming it", func() {
+			_, err := measure(context.Background(), []step{
+				{label: "a", runtime: VM, baseline: true, run: after(time.Second)},
+				{label: "b", runtime: CPython, run: func(context.Context) (time.Duration, error) { return 0, errors.New("boom") }},
+			}, nil)
+			Expect(err).To(MatchError("b (cpython): boom"))
+		})
+
+		It("stops when the context is cancelled", func() {
+			ctx, cancel := context.WithCancel(context.Background())
+			cancel()
+			_, err := measure(ctx, []step{{label: "a", runtime: VM, baseline: true, run: after(time.Second)}}, nil)
+			Expect(err).To(MatchError(context.Canceled))
+		})
+	})
+
+	It("runs the I/O-bound job on the VM: three sleeps and three countdowns", func() {
+		d, err := onVM(workIOProgram, "work_io", "seq", 1, 5, 10)(context.Background())
+		Expect(err).NotTo(HaveOccurred(), "work_io assembles and runs")
+		Expect(d).To(BeNumerically(">=", 15*time.Millisecond), "three sleeps of 5 ms at least")
+	})
+})
