@@ -32,6 +32,8 @@ var _ = Describe("racekit lab", func() {
 		Expect(r.code).To(Equal(0), "racekit lab succeeds: %s", r.err)
 		Expect(r.out).To(MatchRegexp(`(?m)^\s+countdown\s+seed 004\s+\S.*$`), "countdown belongs to seed 004")
 		Expect(r.out).To(MatchRegexp(`(?m)^\s+cpu-vs-io\s+seed 002\s+\S.*$`), "cpu-vs-io belongs to seed 002")
+		Expect(r.out).To(MatchRegexp(`(?m)^\s+battle\s+seed 000, lesson 07\s+\S.*$`), "battle belongs to seed 000 and lesson 07")
+		Expect(r.out).To(MatchRegexp(`(?m)^\s+convoy\s+lesson 07\s+\S.*$`), "convoy belongs to lesson 07")
 		Expect(r.out).NotTo(ContainSubstring(escapeCode), "output that is not a terminal has no colour codes")
 	})
 
@@ -74,7 +76,7 @@ var _ = Describe("racekit lab", func() {
 	It("turns an unknown experiment away, naming the ones there are", func() {
 		r := run(kitRoot, "lab", "--quick", "countdown", "nope")
 		Expect(r.code).To(Equal(2), "an unknown experiment is bad usage")
-		Expect(r.err).To(ContainSubstring(`no experiment "nope"; the experiments are countdown, cpu-vs-io`))
+		Expect(r.err).To(ContainSubstring(`no experiment "nope"; the experiments are countdown, cpu-vs-io, battle, convoy`))
 		Expect(r.out).NotTo(ContainSubstring("countdown (seed 004)"), "nothing runs before the names are checked")
 	})
 

@@ -18,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/racekit/racekit/pkg/gil"
 	"github.com/racekit/racekit/pkg/vm"
 )
 
@@ -54,6 +55,11 @@ type Row struct {
 type Result struct {
 	Rows    []Row
 	Reading string // one line: what the rows show
+	// Timelines are the lock timelines an experiment recorded, by lock
+	// ("old GIL", "new GIL"), for pictures; nil when it recorded none.
+	Timelines map[string]gil.Timeline
+	// Switches are how many times each of those locks changed hands.
+	Switches map[string]int
 }
 
 // Experiment is one of the lab's experiments.
@@ -67,7 +73,7 @@ type Experiment struct {
 }
 
 // Experiments is every experiment, in the order racekit lab lists them.
-var Experiments = []Experiment{countdownExperiment, cpuVsIOExperiment}
+var Experiments = []Experiment{countdownExperiment, cpuVsIOExperiment, battleExperiment, convoyExperiment}
 
 // Find returns the experiment with the given name.
 func Find(name string) (Experiment, bool) {
@@ -167,8 +173,10 @@ func onVM(p *vm.Program, fn, how string, k int, args ...any) func(context.Contex
 // cpythonScript runs k jobs in python3 and prints how many seconds they
 // took, timed inside Python so that the interpreter's start-up is left
 // out. Its arguments: the job ("cpu": countdown(n); "io": three rounds of
-// time.sleep(ms) then countdown(n)), how ("seq", "threads" or "procs"), k,
-// n and ms.
+// time.sleep(ms) then countdown(n); "convoy": the time per call of up to k
+// calls time.sleep(ms), alone or beside countdown(n) in a thread),
+// how ("seq", "threads" or "procs"; for "convoy", "alone" or the switch
+// interval in seconds), k, n and ms.
 const cpythonScript = `import sys, time
 from threading import Thread
 from multiprocessing import Process
@@ -177,6 +185,29 @@ def countdown(n):
     while n > 0:
         n -= 1
 
+def convoy(interval, k, n, ms):
+    # time per I/O call of ms, alone or beside a CPU-bound thread at a switch interval
+    stop = []
+    def io():
+        calls = 0
+        while calls < k and not stop:
+            time.sleep(ms / 1000)
+            calls += 1
+        return calls
+    def spin():
+        countdown(n)
+        stop.append(1)
+    if interval != "alone":
+        sys.setswitchinterval(float(interval))
+        t = Thread(target=spin)
+        t.start()
+    start = time.perf_counter()
+    calls = io()
+    elapsed = time.perf_counter() - start
+    if interval != "alone":
+        t.join()
+    return elapsed / max(calls, 1)
+
 def work_io(n, ms):
     for _ in range(3):
         time.sleep(ms / 1000)
@@ -184,6 +215,9 @@ def work_io(n, ms):
 
 if __name__ == "__main__":
     job, how, k, n, ms = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+    if job == "convoy":
+        print(convoy(how, k, n, ms))
+        sys.exit(0)
     target, args = (countdown, (n,)) if job == "cpu" else (work_io, (n, ms))
     start = time.perf_counter()
     if how == "seq":

@@ -19,15 +19,19 @@ func after(d time.Duration) func(context.Context) (time.Duration, error) {
 
 var _ = Describe("the lab", func() {
 	It("lists each experiment once, with its seed and what it shows", func() {
-		Expect(Names()).To(Equal([]string{"countdown", "cpu-vs-io"}), "the experiments, in order")
+		Expect(Names()).To(Equal([]string{"countdown", "cpu-vs-io", "battle", "convoy"}), "the experiments, in order")
+		sources := map[string]string{}
 		for _, x := range Experiments {
-			Expect(x.Source).To(MatchRegexp(`^seed \d{3}$`), "%s names the seed it belongs to", x.Name)
+			Expect(x.Source).To(MatchRegexp(`^(seed \d{3}|lesson \d{2})(, lesson \d{2})?$`), "%s names the seed or lesson it belongs to", x.Name)
+			sources[x.Name] = x.Source
 			Expect(x.Shows).NotTo(BeEmpty(), "%s says what it shows", x.Name)
 			Expect(x.Run).NotTo(BeNil(), "%s can run", x.Name)
 			found, ok := Find(x.Name)
 			Expect(ok).To(BeTrue())
 			Expect(found.Name).To(Equal(x.Name))
 		}
+		Expect(sources).To(HaveKeyWithValue("battle", "seed 000, lesson 07"))
+		Expect(sources).To(HaveKeyWithValue("convoy", "lesson 07"))
 		_, ok := Find("nope")
 		Expect(ok).To(BeFalse(), "an unknown name is not found")
 	})
