@@ -70,25 +70,7 @@ func (c *Cond) Wait() {
 		c.outside().Wait()
 		return
 	}
-	op := c.op()
-	g.Point(op)
-	t := &ticket{}
-	c.mu.Lock()
-	st := c.run.Get()
-	st.waiters = append(st.waiters, t) // queued before L is unlocked: no Signal is lost
-	c.mu.Unlock()
-	g.Did(op, "waits on", "")
-	c.L.Unlock()
-	wake := c.op()
-	wake.Blocked = func() bool {
-		c.mu.Lock()
-		defer c.mu.Unlock()
-		return !t.signalled
-	}
-	wake.Waits = func() (string, string) { return "sleeps on", " until it is signalled" }
-	g.Point(wake)
-	g.Did(wake, "wakes on", "")
-	c.L.Lock()
+	c.waitInRun(g, false, 0)
 }
 
 // WaitTimeout is Wait with a timeout: it atomically unlocks c.L and
@@ -113,6 +95,14 @@ func (c *Cond) WaitTimeout(d time.Duration) (timedOut bool) {
 		}
 		return c.waitTimedOutside(d)
 	}
+	return c.waitInRun(g, true, d)
+}
+
+// waitInRun is Wait under a controlled run, and with timed WaitTimeout(d):
+// it queues the goroutine before it unlocks L, so that no Signal is lost,
+// and pauses until it is signalled or, when timed, until the schedule lets
+// its wait time out.
+func (c *Cond) waitInRun(g schedhook.G, timed bool, d time.Duration) (timedOut bool) {
 	op := c.op()
 	g.Point(op)
 	t := &ticket{}
@@ -120,7 +110,11 @@ func (c *Cond) WaitTimeout(d time.Duration) (timedOut bool) {
 	st := c.run.Get()
 	st.waiters = append(st.waiters, t)
 	c.mu.Unlock()
-	g.Did(op, "waits up to "+d.String()+" on", "")
+	verb, until := "waits on", " until it is signalled"
+	if timed {
+		verb, until = "waits up to "+d.String()+" on", " until it is signalled or "+d.String()+" pass"
+	}
+	g.Did(op, verb, "")
 	c.L.Unlock()
 	wake := c.op()
 	wake.Blocked = func() bool {
@@ -128,9 +122,9 @@ func (c *Cond) WaitTimeout(d time.Duration) (timedOut bool) {
 		defer c.mu.Unlock()
 		return !t.signalled
 	}
-	wake.Waits = func() (string, string) { return "sleeps on", " until it is signalled or " + d.String() + " pass" }
-	wake.Timed = true
-	g.Point(wake)
+	wake.Waits = func() (string, string) { return "sleeps on", until }
+	wake.Timed = timed
+	g.Point(wake) // untimed, it returns only once signalled
 	c.mu.Lock()
 	if !t.signalled {
 		timedOut = true

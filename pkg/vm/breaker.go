@@ -53,11 +53,7 @@ const noIntervalChecks = 1 << 62
 func (in *Interpreter) Watch(name string) {
 	in.mu.Lock()
 	defer in.mu.Unlock()
-	g := in.globals[name]
-	if g == nil {
-		g = &global{name: name}
-		in.globals[name] = g
-	}
+	g := in.slotLocked(name)
 	if g.watch == nil {
 		g.watch = interleave.NewInt(name, 0)
 	}

@@ -268,11 +268,7 @@ func (in *Interpreter) setGlobal(name string, v any, owner *Thread) *Object {
 	}
 	in.mu.Lock()
 	defer in.mu.Unlock()
-	g := in.globals[name]
-	if g == nil {
-		g = &global{name: name}
-		in.globals[name] = g
-	}
+	g := in.slotLocked(name)
 	if in.rc != nil {
 		dropped = g.obj
 	} else if old := g.obj; old != nil && !old.immortal {
@@ -411,12 +407,7 @@ func (in *Interpreter) bind(p *Program, f *Func) (*bound, error) {
 		b.consts = append(b.consts, o)
 	}
 	for _, name := range f.globals {
-		g := in.globals[name]
-		if g == nil {
-			g = &global{name: name}
-			in.globals[name] = g
-		}
-		b.globals = append(b.globals, g)
+		b.globals = append(b.globals, in.slotLocked(name))
 	}
 	for _, name := range f.builtins {
 		fn := in.builtins[name]
@@ -427,4 +418,15 @@ func (in *Interpreter) bind(p *Program, f *Func) (*bound, error) {
 	}
 	in.bound[f] = b
 	return b, nil
+}
+
+// slotLocked returns the slot of the global name, made empty if the
+// interpreter has none yet. in.mu must be held.
+func (in *Interpreter) slotLocked(name string) *global {
+	g := in.globals[name]
+	if g == nil {
+		g = &global{name: name}
+		in.globals[name] = g
+	}
+	return g
 }
