@@ -80,6 +80,23 @@ var _ = Describe("Compile and Run", Ordered, func() {
 			Expect(filepath.Join(work, "broken.test")).NotTo(BeAnExistingFile(), "no binary is written")
 		})
 
+		It("runs go test's vet checks, unless NoVet leaves them out", func(ctx SpecContext) {
+			// Printf with a verb its argument does not match compiles, but
+			// go test's vet step rejects it.
+			vetted := filepath.Join(work, "double.go")
+			Expect(os.WriteFile(vetted, []byte("package suite\n\nimport \"fmt\"\n\nfunc Double(n int) int { fmt.Printf(\"%s\\n\", n); return 2 * n }\n"), 0o644)).To(Succeed())
+			overlay := filepath.Join(work, "vet-overlay.json")
+			Expect(os.WriteFile(overlay, []byte(`{"Replace": {"`+filepath.Join(suiteDir, "double.go")+`": "`+vetted+`"}}`), 0o644)).To(Succeed())
+
+			err := testrun.Compile(ctx, testrun.Build{Package: "./testdata/suite", Overlay: overlay, Output: filepath.Join(work, "vetted.test")})
+			var be *testrun.BuildError
+			Expect(errors.As(err, &be)).To(BeTrue(), "vet's complaint fails the build as go test's would, not %v", err)
+			Expect(be.Output).To(ContainSubstring("Printf format %s has arg n of wrong type int"), "the build error is vet's")
+
+			Expect(testrun.Compile(ctx, testrun.Build{Package: "./testdata/suite", Overlay: overlay, Output: filepath.Join(work, "unvetted.test"), NoVet: true})).
+				To(Succeed(), "with NoVet the same code builds: vet did not run")
+		})
+
 		It("kills a build that outlives its Timeout, with the go command's compilers, and says so", func(ctx SpecContext) {
 			err := testrun.Compile(ctx, testrun.Build{Package: "./testdata/suite", Race: true, Output: filepath.Join(work, "slow.test"), Timeout: time.Millisecond})
 			var le *testrun.LimitError

@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -34,7 +35,11 @@ var _ = SynchronizedBeforeSuite(func() []byte {
 	Expect(err).NotTo(HaveOccurred())
 })
 
-var _ = SynchronizedAfterSuite(func() {}, func() { gexec.CleanupBuildArtifacts() })
+var _ = SynchronizedAfterSuite(func() {
+	if sharedKit != "" { // every process has its own
+		Expect(os.RemoveAll(sharedKit)).To(Succeed())
+	}
+}, func() { gexec.CleanupBuildArtifacts() })
 
 // racekit starts the racekit command in dir with args and NO_COLOR unset,
 // and returns its session. Extra environment variables come after args as
@@ -59,15 +64,39 @@ func finish(s *gexec.Session, limit time.Duration) int {
 	return s.ExitCode()
 }
 
-// tempKit copies the kit's go.mod, go.sum, pkg/, lessons/, solutions/ and
-// testdata/starters/ into a temporary folder and returns its path: a
-// checkout the test may write to.
+// sharedKit is the folder tempKit copies the kit into: the same one for
+// every spec of this process, made by the first tempKit and removed after
+// the suite (in SynchronizedAfterSuite). The go command's build cache keys a package by its folder, so
+// a new folder per spec would compile the kit's packages again for every
+// spec that builds a lesson; in one folder they compile once.
+var sharedKit string
+
+// tempKit returns a checkout the test may write to: the kit's go.mod,
+// go.sum and pkg/, copied once per process, and fresh copies of lessons/,
+// solutions/ and testdata/starters/, with everything an earlier spec left
+// there removed. pkg/ is read-only to the specs; every spec gets the
+// lessons as they ship.
 func tempKit() string {
-	dst := GinkgoT().TempDir()
-	for _, name := range []string{"go.mod", "go.sum", "pkg", "lessons", "solutions", filepath.Join("testdata", "starters")} {
-		Expect(copyTree(filepath.Join(kitRoot, name), filepath.Join(dst, name))).To(Succeed())
+	keep := []string{"go.mod", "go.sum", "pkg"}
+	if sharedKit == "" {
+		dir, err := os.MkdirTemp("", "racekit-cmd-kit-")
+		Expect(err).NotTo(HaveOccurred())
+		sharedKit = dir
+		for _, name := range keep {
+			Expect(copyTree(filepath.Join(kitRoot, name), filepath.Join(dir, name))).To(Succeed())
+		}
 	}
-	return dst
+	entries, err := os.ReadDir(sharedKit)
+	Expect(err).NotTo(HaveOccurred())
+	for _, e := range entries {
+		if !slices.Contains(keep, e.Name()) {
+			Expect(os.RemoveAll(filepath.Join(sharedKit, e.Name()))).To(Succeed())
+		}
+	}
+	for _, name := range []string{"lessons", "solutions", filepath.Join("testdata", "starters")} {
+		Expect(copyTree(filepath.Join(kitRoot, name), filepath.Join(sharedKit, name))).To(Succeed())
+	}
+	return sharedKit
 }
 
 // copyTree copies the file or folder src to dst.
