@@ -78,6 +78,12 @@ type Config struct {
 	// every reference its threads take or drop goes through it, and the
 	// ints from -5 to 256 are immortal. See [RefCounter].
 	RefCounter RefCounter
+	// MaxFrees is how many of the RefCounter's frees [Interpreter.Frees]
+	// keeps, the first ones: 0 keeps every one, a negative number none.
+	// A long run that frees millions of objects (a benchmark) sets it, so
+	// that the list does not keep them all alive; [Object.Frees] and the
+	// double-free check count every free all the same.
+	MaxFrees int
 }
 
 // Interpreter is one interpreter: its objects, its globals, its builtins
@@ -104,7 +110,8 @@ type Interpreter struct {
 	nogil     bool       // Config.NoGIL; read-only
 	rc        RefCounter // Config.RefCounter; read-only
 	smallInts []*Object  // the immortal ints from -5 to 256, with a RefCounter only; read-only
-	frees     []Free     // what the RefCounter freed; guarded by mu
+	frees     []Free     // what the RefCounter freed, the first maxFrees; guarded by mu
+	maxFrees  int        // Config.MaxFrees; read-only
 
 	mu       sync.Mutex         // guards the maps below (not the objects they hold)
 	globals  map[string]*global // name -> slot
@@ -165,6 +172,7 @@ func New(c Config) *Interpreter {
 	}
 	in.dropper, _ = in.lock.(DropRequester)
 	in.rc = c.RefCounter
+	in.maxFrees = c.MaxFrees
 	if in.interval <= 0 {
 		in.interval = 100
 	}

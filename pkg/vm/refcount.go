@@ -92,7 +92,8 @@ func (o *Object) Frees() int { return o.frees }
 
 // Frees returns the objects the interpreter freed because its RefCounter
 // said so, in the order it freed them; an object freed twice is listed
-// twice. It is safe for concurrent use.
+// twice. With Config.MaxFrees set it lists only the first MaxFrees (none
+// when it is negative). It is safe for concurrent use.
 func (in *Interpreter) Frees() []Free {
 	in.mu.Lock()
 	defer in.mu.Unlock()
@@ -184,9 +185,13 @@ func (in *Interpreter) release(o *Object, t *Thread, what string, checks Checks)
 	}
 	o.frees++
 	o.freed = true
-	in.mu.Lock()
-	in.frees = append(in.frees, Free{Object: o, Thread: t})
-	in.mu.Unlock()
+	if in.maxFrees >= 0 {
+		in.mu.Lock()
+		if in.maxFrees == 0 || len(in.frees) < in.maxFrees {
+			in.frees = append(in.frees, Free{Object: o, Thread: t})
+		}
+		in.mu.Unlock()
+	}
 	if o.frees > 1 && checks&CheckFreed != 0 {
 		panic(fmt.Sprintf("vm: %s freed twice: its count said to free it %d times", o.describe(), o.frees))
 	}

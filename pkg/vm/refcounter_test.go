@@ -181,6 +181,36 @@ var _ = Describe("an interpreter with a RefCounter", func() {
 		Expect(in.Frees()[0].Thread).To(BeIdenticalTo(a), "A's DecRef said to free foo")
 	})
 
+	When("MaxFrees is set", func() {
+		// freeAll binds and unbinds three globals on a new interpreter with
+		// MaxFrees max, and returns it with the three objects.
+		freeAll := func(max int) (*vm.Interpreter, []*vm.Object) {
+			in := vm.New(vm.Config{NoGIL: true, RefCounter: &lockedCounter{}, Checks: vm.Debug, MaxFrees: max})
+			a := in.NewThread("A")
+			var objs []*vm.Object
+			for _, name := range []string{"foo", "bar", "baz"} {
+				objs = append(objs, a.SetGlobal(name, name))
+				a.SetGlobal(name, nil)
+			}
+			return in, objs
+		}
+
+		It("lists only the first MaxFrees frees, and counts every one on its object", func() {
+			in, objs := freeAll(2)
+			Expect(in.Frees()).To(HaveLen(2), "the list stops at MaxFrees")
+			Expect(in.Frees()[1].Object).To(BeIdenticalTo(objs[1]), "it keeps the first frees, in order")
+			for _, o := range objs {
+				Expect(o.Frees()).To(Equal(1), "%s was freed once, listed or not", o)
+			}
+		})
+
+		It("lists none when it is negative", func() {
+			in, objs := freeAll(-1)
+			Expect(in.Frees()).To(BeEmpty(), "a negative MaxFrees keeps no list")
+			Expect(objs[2].Frees()).To(Equal(1), "the object still knows it was freed")
+		})
+	})
+
 	It("keeps the ints from -5 to 256, None, True and False immortal, and hands them out without a reference", func() {
 		counter.countImmortals = true // wrong on purpose: True's count falls to zero
 		th := in.NewThread("T")
