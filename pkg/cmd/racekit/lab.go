@@ -107,17 +107,30 @@ func (e *env) listExperiments() {
 func (e *env) showExperiment(x lab.Experiment, res lab.Result) {
 	p := e.out
 	p.printf("%s %s\n", p.paint(bold, x.Name), p.paint(dim, "("+x.Source+")"))
-	labelW := len("run")
+	labelW, lostW := len("run"), 0 // lostW: the lost column's width, 0 (no column) when no row counts updates
 	for _, r := range res.Rows {
 		labelW = max(labelW, len(r.Label))
+		if r.Of > 0 {
+			lostW = max(lostW, len("lost"), len(r.LostOf()))
+		}
 	}
-	p.printf("  %-*s  %-7s  %9s  %6s  %6s\n", labelW, "run", "runtime", "time", "ratio", "seed")
+	column := func(s string) string { // the lost column, with its gap before it
+		if lostW == 0 {
+			return ""
+		}
+		return fmt.Sprintf("  %*s", lostW, s)
+	}
+	p.printf("  %-*s  %-7s  %9s  %6s  %6s%s\n", labelW, "run", "runtime", "time", "ratio", "seed", column("lost"))
 	for _, r := range res.Rows {
 		seed := "-"
 		if r.SeedRatio > 0 {
 			seed = fmt.Sprintf("%.2f×", r.SeedRatio)
 		}
-		p.printf("  %-*s  %-7s  %8.3fs  %5.2f×  %6s\n", labelW, r.Label, r.Runtime, r.Seconds, r.Ratio, seed)
+		lost := "-"
+		if r.Of > 0 {
+			lost = r.LostOf()
+		}
+		p.printf("  %-*s  %-7s  %8.3fs  %5.2f×  %6s%s\n", labelW, r.Label, r.Runtime, r.Seconds, r.Ratio, seed, column(lost))
 	}
 	p.printf("%s %s\n", p.paint(cyan, "reading:"), res.Reading)
 }

@@ -49,6 +49,11 @@ type Row struct {
 	// SeedRatio is the same ratio as the seed reports it, or 0 when the
 	// seed gives none.
 	SeedRatio float64 `json:"seed_ratio"`
+	// Lost and Of are for counting experiments: Lost updates were lost of
+	// Of made (0 ≤ Lost ≤ Of); both are 0 for a row that counts nothing.
+	// Seconds is still the run's time.
+	Lost int `json:"lost,omitempty"`
+	Of   int `json:"of,omitempty"`
 }
 
 // Result is what an experiment measured.
@@ -73,7 +78,7 @@ type Experiment struct {
 }
 
 // Experiments is every experiment, in the order racekit lab lists them.
-var Experiments = []Experiment{countdownExperiment, cpuVsIOExperiment, battleExperiment, convoyExperiment}
+var Experiments = []Experiment{countdownExperiment, cpuVsIOExperiment, battleExperiment, convoyExperiment, lostUpdatesExperiment}
 
 // Find returns the experiment with the given name.
 func Find(name string) (Experiment, bool) {

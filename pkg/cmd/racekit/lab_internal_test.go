@@ -1,0 +1,47 @@
+package main
+
+// These specs run in the racekit suite (RunSpecs is in package main_test):
+// they print made-up results, so they check the table's layout without
+// running an experiment.
+
+import (
+	"strings"
+	"unicode/utf8"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/racekit/racekit/pkg/internal/lab"
+)
+
+var _ = Describe("the lab's table", func() {
+	// table prints res as racekit lab does, and returns its lines.
+	table := func(res lab.Result) []string {
+		var out strings.Builder
+		e := &env{out: newPrinter(&out)}
+		e.showExperiment(lab.Experiment{Name: "x", Source: "lesson 08"}, res)
+		return strings.Split(strings.TrimRight(out.String(), "\n"), "\n")
+	}
+
+	It("has a lost column when a row counts updates, with the count of how many", func() {
+		lines := table(lab.Result{Reading: "r", Rows: []lab.Row{
+			{Label: "a", Runtime: lab.VM, Seconds: 1, Ratio: 1, Lost: 1234, Of: 200_000},
+			{Label: "b", Runtime: lab.CPython, Seconds: 1, Ratio: 1, Of: 8},
+			{Label: "c", Runtime: lab.VM, Seconds: 1, Ratio: 1},
+		}})
+		Expect(lines).To(HaveLen(6), "a title, a header, three rows and the reading")
+		Expect(lines[1]).To(MatchRegexp(`seed  +lost$`), "the header names the column")
+		Expect(lines[2]).To(MatchRegexp(`-  1,234 of 200,000$`), "a row's lost updates of how many, after its seed ratio")
+		Expect(lines[3]).To(MatchRegexp(`-  +0 of 8$`), "a row that lost none says so")
+		Expect(lines[4]).To(MatchRegexp(`-  +-$`), "a row that counts nothing has a dash")
+		for _, l := range lines[1:5] {
+			Expect(utf8.RuneCountInString(l)).To(Equal(utf8.RuneCountInString(lines[2])), "the column is right-aligned: %q", l)
+		}
+	})
+
+	It("has no lost column when no row counts updates", func() {
+		lines := table(lab.Result{Reading: "r", Rows: []lab.Row{{Label: "a", Runtime: lab.VM, Seconds: 1, Ratio: 1}}})
+		Expect(lines[1]).To(HaveSuffix("seed"), "the header ends with the seed column")
+		Expect(lines[2]).To(HaveSuffix("-"), "the row ends with its seed ratio")
+	})
+})
