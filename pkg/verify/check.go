@@ -265,8 +265,12 @@ func (v *Lesson) build(ctx context.Context, i int, b binary, fixtures []Fixture)
 		Package: "./" + kind + "/" + v.Lesson.Dir(),
 		Race:    b.race,
 		Overlay: overlay,
-		NoVet:   b.fixture > 0, // the kit's own wrong fixes, not a learner's code
-		Output:  out.path,
+		// Vet the starter and the solution once, in their -race builds:
+		// vet reads the same code without -race, and a cold cache would
+		// work out its facts for every package of the build a second time.
+		// Fixtures are the kit's own wrong fixes, not a learner's code.
+		NoVet:  b.fixture > 0 || !b.race,
+		Output: out.path,
 	})
 	return out
 }
