@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 
 	"github.com/racekit/racekit/pkg/internal/lab"
@@ -21,7 +23,10 @@ type labReport struct {
 type labExperiment struct {
 	Name string    `json:"name"`
 	Rows []lab.Row `json:"rows"`
-	SVG  string    `json:"svg"` // the picture's file; "" until --svg exists
+	// SVG is the path the experiment's picture was written to with --svg:
+	// DIR/<name>.svg, DIR as given on the command line (so relative to the
+	// working directory when DIR is); "" without --svg.
+	SVG string `json:"svg"`
 }
 
 // runLab carries out racekit lab: with no experiment named it lists them,
@@ -31,6 +36,7 @@ func runLab(ctx context.Context, e *env, args []string) error {
 	quick := fs.Bool("quick", false, "smaller counts: each experiment finishes in about a second")
 	cpython := fs.Bool("cpython", false, "run each experiment on python3 (found on PATH) as well")
 	jsonFile := fs.String("json", "", "also write the rows to `FILE` as JSON")
+	svgDir := fs.String("svg", "", "also draw each experiment as `DIR`/<experiment>.svg (DIR is made if needed)")
 	names, err := e.parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -55,6 +61,11 @@ func runLab(ctx context.Context, e *env, args []string) error {
 		}
 		o.CPython = path
 	}
+	if *svgDir != "" {
+		if err := svgFolder(*svgDir); err != nil {
+			return err
+		}
+	}
 
 	// The progress line is for a person watching: only on a terminal.
 	tty := isTerminal(e.errOut.w)
@@ -76,7 +87,14 @@ func runLab(ctx context.Context, e *env, args []string) error {
 			return fmt.Errorf("experiment %s: %w", x.Name, err)
 		}
 		e.showExperiment(x, res)
-		report.Experiments = append(report.Experiments, labExperiment{Name: x.Name, Rows: res.Rows})
+		entry := labExperiment{Name: x.Name, Rows: res.Rows}
+		if *svgDir != "" {
+			if entry.SVG, err = writePicture(*svgDir, x, res); err != nil {
+				return err
+			}
+			e.out.printf("wrote %s\n", entry.SVG)
+		}
+		report.Experiments = append(report.Experiments, entry)
 	}
 	if *jsonFile != "" {
 		if err := writeJSON(*jsonFile, report); err != nil {
@@ -121,6 +139,7 @@ func (e *env) showExperiment(x lab.Experiment, res lab.Result) {
 		return fmt.Sprintf("  %*s", lostW, s)
 	}
 	p.printf("  %-*s  %-7s  %9s  %6s  %6s%s\n", labelW, "run", "runtime", "time", "ratio", "seed", column("lost"))
+	bar := e.ratioBars(res.Rows)
 	for _, r := range res.Rows {
 		seed := "-"
 		if r.SeedRatio > 0 {
@@ -130,9 +149,80 @@ func (e *env) showExperiment(x lab.Experiment, res lab.Result) {
 		if r.Of > 0 {
 			lost = r.LostOf()
 		}
-		p.printf("  %-*s  %-7s  %8.3fs  %5.2f×  %6s%s\n", labelW, r.Label, r.Runtime, r.Seconds, r.Ratio, seed, column(lost))
+		p.printf("  %-*s  %-7s  %8.3fs  %5.2f×  %6s%s%s\n", labelW, r.Label, r.Runtime, r.Seconds, r.Ratio, seed, column(lost), bar(r))
 	}
 	p.printf("%s %s\n", p.paint(cyan, "reading:"), res.Reading)
+}
+
+// svgFolder makes dir, the folder of --svg, if it is not there, and checks
+// that it is a folder racekit can write to, before any experiment runs.
+func svgFolder(dir string) error {
+	if st, err := os.Stat(dir); err == nil && !st.IsDir() {
+		return usagef("--svg %s: that is a file; --svg takes a folder to write the pictures to", dir)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return usagef("--svg %s: cannot make the folder: %v", dir, err)
+	}
+	probe, err := os.CreateTemp(dir, ".racekit-lab-*")
+	if err != nil {
+		return usagef("--svg %s: cannot write there: %v", dir, err)
+	}
+	probe.Close()
+	return os.Remove(probe.Name())
+}
+
+// writePicture writes x's picture of res to dir/<name>.svg and returns
+// that path.
+func writePicture(dir string, x lab.Experiment, res lab.Result) (string, error) {
+	svg, err := lab.Picture(x, res)
+	if err != nil {
+		return "", err
+	}
+	path := filepath.Join(dir, x.Name+".svg")
+	if err := os.WriteFile(path, svg, 0o644); err != nil {
+		return "", err
+	}
+	return path, nil
+}
+
+// barWidth is the most cells a table's bar takes: the row with the largest
+// ratio.
+const barWidth = 16
+
+// ratioBar draws v as a bar of block characters, width cells long for
+// largest and shorter in proportion, to an eighth of a cell: "████▌". It is
+// "" when v or largest is not positive.
+func ratioBar(v, largest float64, width int) string {
+	if v <= 0 || largest <= 0 {
+		return ""
+	}
+	eighths := int(math.Round(min(v/largest, 1) * float64(width) * 8))
+	bar := strings.Repeat("█", eighths/8)
+	if part := eighths % 8; part > 0 {
+		bar += string([]rune("▏▎▍▌▋▊▉")[part-1])
+	}
+	return bar
+}
+
+// ratioBars returns what showExperiment prints after each row: on a
+// terminal, a gap and a bar of the row's ratio (ratioBar, the largest
+// ratio of rows barWidth cells), in the colour of its runtime; elsewhere
+// nothing, so that piped output stays plain columns.
+func (e *env) ratioBars(rows []lab.Row) func(lab.Row) string {
+	if !isTerminal(e.out.w) {
+		return func(lab.Row) string { return "" }
+	}
+	largest := 0.0
+	for _, r := range rows {
+		largest = max(largest, r.Ratio)
+	}
+	return func(r lab.Row) string {
+		style := cyan
+		if r.Runtime == lab.CPython {
+			style = yellow
+		}
+		return "  " + e.out.paint(style, ratioBar(r.Ratio, largest, barWidth))
+	}
 }
 
 // writeJSON writes v to path as indented JSON.

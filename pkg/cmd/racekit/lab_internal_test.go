@@ -45,3 +45,19 @@ var _ = Describe("the lab's table", func() {
 		Expect(lines[2]).To(HaveSuffix("-"), "the row ends with its seed ratio")
 	})
 })
+
+var _ = Describe("ratioBar", func() {
+	DescribeTable("draws a ratio in block characters, the largest ratio the full width, to an eighth of a cell",
+		func(v, largest float64, width int, bar string) {
+			Expect(ratioBar(v, largest, width)).To(Equal(bar))
+		},
+		Entry("the largest ratio fills the width", 2.5, 2.5, 4, "████"),
+		Entry("half of it, half the width", 1.25, 2.5, 4, "██"),
+		Entry("a part of a cell in eighths", 1.0, 2.0, 3, "█▌"),
+		Entry("an eighth of a cell, the least that shows", 1.0, 32.0, 4, "▏"),
+		Entry("under a sixteenth of a cell, nothing", 1.0, 100.0, 4, ""),
+		Entry("a ratio above the largest, cut at the width", 3.0, 2.0, 4, "████"),
+		Entry("no ratio", 0.0, 2.0, 4, ""),
+		Entry("no largest ratio", 1.0, 0.0, 4, ""),
+	)
+})

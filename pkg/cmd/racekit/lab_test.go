@@ -7,6 +7,8 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+
+	"github.com/racekit/racekit/pkg/internal/lanes/svgtest"
 )
 
 // labJSON is what racekit lab --json writes.
@@ -22,6 +24,16 @@ type labJSON struct {
 		} `json:"rows"`
 		SVG string `json:"svg"`
 	} `json:"experiments"`
+}
+
+// readLabJSON reads the file racekit lab --json wrote.
+func readLabJSON(file string) labJSON {
+	GinkgoHelper()
+	data, err := os.ReadFile(file)
+	Expect(err).NotTo(HaveOccurred(), "--json writes the file")
+	var got labJSON
+	Expect(json.Unmarshal(data, &got)).To(Succeed(), "the file is JSON: %s", data)
+	return got
 }
 
 // The lab's times are real-clock measurements: these specs check what the
@@ -52,14 +64,11 @@ var _ = Describe("racekit lab", func() {
 		Expect(r.out).To(ContainSubstring("reading: "), "a one-line reading follows the table")
 		Expect(r.err).NotTo(ContainSubstring("running"), "no progress line when standard error is not a terminal")
 
-		data, err := os.ReadFile(file)
-		Expect(err).NotTo(HaveOccurred(), "--json writes the file")
-		var got labJSON
-		Expect(json.Unmarshal(data, &got)).To(Succeed(), "the file is JSON: %s", data)
+		got := readLabJSON(file)
 		Expect(got.Experiments).To(HaveLen(1))
 		x := got.Experiments[0]
 		Expect(x.Name).To(Equal("countdown"))
-		Expect(x.SVG).To(BeEmpty(), "no picture yet")
+		Expect(x.SVG).To(BeEmpty(), "no picture without --svg")
 		Expect(x.Rows).To(HaveLen(3), "one thread, two threads, two interpreters; no CPython rows without --cpython")
 		labels := []string{"one thread", "two threads of one interpreter", "two interpreters"}
 		// Seed 004: 0.4990673065185547 s for one thread, 0.6345868110656738 s
@@ -72,6 +81,62 @@ var _ = Describe("racekit lab", func() {
 			Expect(row.SeedRatio).To(BeNumerically("~", seed[i], 1e-9), "%s carries seed 004's ratio", row.Label)
 		}
 		Expect(x.Rows[0].Ratio).To(Equal(1.0), "one thread is the baseline")
+	})
+
+	It("draws each experiment run with --svg, says where, and names the pictures in the JSON", func() {
+		dir := filepath.Join(GinkgoT().TempDir(), "pictures") // not there yet: --svg makes it
+		file := filepath.Join(GinkgoT().TempDir(), "lab.json")
+		r := run(kitRoot, "lab", "battle", "countdown", "--quick", "--svg", dir, "--json", file)
+		Expect(r.code).To(Equal(0), "racekit lab --svg succeeds: %s", r.err)
+		Expect(r.out).NotTo(ContainSubstring("█"), "no bars in the tables when the output is not a terminal")
+
+		got := readLabJSON(file)
+		Expect(got.Experiments).To(HaveLen(2))
+		docs := map[string]*svgtest.Element{}
+		for _, x := range got.Experiments {
+			path := filepath.Join(dir, x.Name+".svg")
+			Expect(x.SVG).To(Equal(path), "the JSON names %s's picture, as written", x.Name)
+			Expect(r.out).To(ContainSubstring("wrote "+path+"\n"), "racekit says where %s's picture is", x.Name)
+			svg, err := os.ReadFile(path)
+			Expect(err).NotTo(HaveOccurred(), "%s's picture is written", x.Name)
+			doc, err := svgtest.Parse(svg)
+			Expect(err).NotTo(HaveOccurred(), "%s's picture is well-formed SVG", x.Name)
+			Expect(doc.Texts()).To(ContainElement(ContainSubstring("racekit lab "+x.Name)), "%s's picture is titled with its name", x.Name)
+			docs[x.Name] = doc
+		}
+
+		battle := docs["battle"]
+		Expect(battle.Class("panel")).To(HaveLen(2), "a panel for the old GIL and one for the new")
+		for _, panel := range battle.Class("panel") {
+			var threads []string
+			for _, lane := range panel.Class("lane") {
+				threads = append(threads, lane.Class("lane-label")[0].Text())
+			}
+			Expect(threads).To(ConsistOf("A", "B"), "a lane per thread of the %s, labelled with its name", panel.Attr["data-lock"])
+		}
+		countdown := docs["countdown"]
+		for _, row := range got.Experiments[1].Rows {
+			Expect(countdown.Texts()).To(ContainElement(row.Label+" ("+row.Runtime+")"), "countdown's chart has a bar labelled for %s", row.Label)
+		}
+		Expect(countdown.Texts()).To(ContainElement(ContainSubstring("time, ×")), "the chart's axis says its unit")
+	})
+
+	It("turns away an --svg that is a file, before running anything", func() {
+		file := filepath.Join(GinkgoT().TempDir(), "pictures")
+		Expect(os.WriteFile(file, nil, 0o644)).To(Succeed())
+		r := run(kitRoot, "lab", "--quick", "--svg", file, "countdown")
+		Expect(r.code).To(Equal(2), "a file for --svg is bad usage")
+		Expect(r.err).To(ContainSubstring("--svg " + file + ": that is a file; --svg takes a folder to write the pictures to"))
+		Expect(r.out).NotTo(ContainSubstring("countdown (seed 004)"), "nothing runs before --svg is checked")
+	})
+
+	It("draws a bar of each row's ratio on a terminal, in colour unless NO_COLOR is set", func() {
+		out := onTerminal(kitRoot, nil, "lab", "--quick", "lost-updates")
+		Expect(out).To(ContainSubstring("█"), "a terminal gets a bar column")
+		Expect(out).To(ContainSubstring(escapeCode+"36m█"), "the VM's bars are cyan")
+		plain := onTerminal(kitRoot, []string{"NO_COLOR=1"}, "lab", "--quick", "lost-updates")
+		Expect(plain).To(ContainSubstring("█"), "NO_COLOR keeps the bars")
+		Expect(plain).NotTo(MatchRegexp(`\[[0-9;]*m`), "NO_COLOR turns colour off (the progress line still clears itself)")
 	})
 
 	It("turns an unknown experiment away, naming the ones there are", func() {
