@@ -24,9 +24,9 @@ const DefaultWidth = 800
 
 // Panel is one lock's timeline in a picture: a heading, then one lane per
 // thread of the timeline, then a row of switch marks and a time axis. The
-// lanes are in the order the threads first appear in the picture, the
-// first panel first, so that a thread has the same place and colour in
-// every panel.
+// lanes are in the order of the threads' names, and a thread has the same
+// colour in every panel, so that panels compare, and so do two runs
+// whose threads started in a different order.
 type Panel struct {
 	Name     string // the lock's name, the panel's heading: "old GIL"
 	Timeline gil.Timeline
@@ -108,18 +108,22 @@ func Write(w io.Writer, p Picture) error {
 		return fmt.Errorf("lanes: width %d is too narrow for the lanes: at least %d pixels", width, left+right+100)
 	}
 
-	// A thread has the same colour and place in every panel: threads are
-	// ordered by their first appearance in the picture.
+	// A thread has the same colour and place in every panel, and in every
+	// run: threads are ordered by name.
 	layouts := make([]Layout, len(p.Panels))
-	order := map[string]int{}
+	var threads []string
 	for i, pn := range p.Panels {
 		layouts[i] = Lay(pn.Timeline, window, cols)
 		for _, ln := range layouts[i].Lanes {
-			if _, ok := order[ln.Thread]; !ok {
-				order[ln.Thread] = len(order)
-			}
+			threads = append(threads, ln.Thread)
 		}
-		slices.SortStableFunc(layouts[i].Lanes, func(a, b Lane) int { return order[a.Thread] - order[b.Thread] })
+		slices.SortFunc(layouts[i].Lanes, func(a, b Lane) int { return strings.Compare(a.Thread, b.Thread) })
+	}
+	slices.Sort(threads)
+	threads = slices.Compact(threads)
+	order := map[string]int{}
+	for i, t := range threads {
+		order[t] = i
 	}
 
 	var body bytes.Buffer

@@ -105,13 +105,13 @@ var _ = Describe("lanes.Write", func() {
 		})
 	})
 
-	It("keeps a thread's place and colour from panel to panel", func() {
+	It("orders lanes by thread name, and keeps a thread's colour from panel to panel", func() {
 		first := (&events{}).hold(0, 1_000, "A", "").hold(1_000, 2_000, "B", "A").checked()
 		second := (&events{}).hold(0, 1_000, "B", "").hold(1_000, 2_000, "C", "B").hold(2_000, 3_000, "A", "C").checked()
 		doc, _ := draw(lanes.Picture{Panels: []lanes.Panel{{Name: "first", Timeline: first}, {Name: "second", Timeline: second}}})
 		panels := doc.Class("panel")
 		Expect(threads(panels[0])).To(Equal([]string{"A", "B"}))
-		Expect(threads(panels[1])).To(Equal([]string{"A", "B", "C"}), "A and B keep their places though B acted first in the second panel; C comes after")
+		Expect(threads(panels[1])).To(Equal([]string{"A", "B", "C"}), "the lanes are in the order of the threads' names, though B acted first in the second panel")
 		fill := func(panel *svgtest.Element, i int) string {
 			return panel.Class("lane")[i].Class("holds")[0].Attr["fill"]
 		}
