@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"image/color"
 	"slices"
-	"strings"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -67,7 +66,8 @@ func chartOf(rows []Row) (chartKind, []Row) {
 }
 
 // ratioAxis is the label of a ratio chart's axis: what the ratios are to,
-// the rows whose ratio is 1.
+// the rows whose ratio is 1; named when there is one, said to be each
+// group's first when there are several.
 func ratioAxis(rows []Row) string {
 	var bases []string
 	for _, r := range rows {
@@ -81,7 +81,7 @@ func ratioAxis(rows []Row) string {
 	case 1:
 		return "time, × the time of “" + bases[0] + "”"
 	}
-	return "time, × its group's first row's (" + strings.Join(bases, "; ") + ")"
+	return "time, × its group's baseline (each group's first row, at 1.00×)"
 }
 
 // chartPicture draws res's rows as a horizontal bar chart, a bar per row,

@@ -75,7 +75,7 @@ var _ = Describe("Picture", func() {
 			{Label: ioSequential, Runtime: VM, Seconds: 1, Ratio: 1},
 			{Label: ioThreads, Runtime: VM, Seconds: 0.5, Ratio: 0.5},
 		}})
-		Expect(doc.Texts()).To(ContainElement("time, × its group's first row's (CPU-bound: sequential; I/O-bound: sequential)"))
+		Expect(doc.Texts()).To(ContainElement("time, × its group's baseline (each group's first row, at 1.00×)"))
 		Expect(doc.Texts()).NotTo(ContainElement(ContainSubstring("seed's ratio")), "no seed marker without a seed ratio")
 	})
 
