@@ -59,7 +59,9 @@ func runLab(ctx context.Context, e *env, args []string) error {
 		if err != nil {
 			return errors.New("--cpython runs the experiments on python3, but there is no python3 on PATH; install it, or run without --cpython for the VM alone")
 		}
-		o.CPython = path
+		if o.CPython, err = lab.ResolvePython(ctx, path); err != nil {
+			return err
+		}
 	}
 	if *svgDir != "" {
 		if err := svgFolder(*svgDir); err != nil {

@@ -69,18 +69,24 @@ var _ = Describe("racekit lab", func() {
 		x := got.Experiments[0]
 		Expect(x.Name).To(Equal("countdown"))
 		Expect(x.SVG).To(BeEmpty(), "no picture without --svg")
-		Expect(x.Rows).To(HaveLen(3), "one thread, two threads, two interpreters; no CPython rows without --cpython")
-		labels := []string{"one thread", "two threads of one interpreter", "two interpreters"}
+		labels := []string{
+			"old GIL: one thread", "old GIL: two threads of one interpreter", "old GIL: two interpreters",
+			"new GIL: one thread", "new GIL: two threads of one interpreter", "new GIL: two interpreters",
+			"no GIL: one thread, n/20", "no GIL: two threads of one interpreter, n/20"}
 		// Seed 004: 0.4990673065185547 s for one thread, 0.6345868110656738 s
-		// for two threads, 3.6697864532470703 s for two processes.
-		seed := []float64{1, 0.6345868110656738 / 0.4990673065185547, 3.6697864532470703 / 0.4990673065185547}
+		// for two threads, 3.6697864532470703 s for two processes, on
+		// CPython 3: its ratios go with the new GIL's rows only.
+		seed := []float64{0, 0, 0, 1, 0.6345868110656738 / 0.4990673065185547, 3.6697864532470703 / 0.4990673065185547, 0, 0}
+		Expect(x.Rows).To(HaveLen(len(labels)), "each build's rows; no CPython rows without --cpython")
 		for i, row := range x.Rows {
 			Expect(row.Label).To(Equal(labels[i]))
 			Expect(row.Runtime).To(Equal("vm"))
 			Expect(row.Seconds).To(BeNumerically(">", 0), "%s was timed", row.Label)
-			Expect(row.SeedRatio).To(BeNumerically("~", seed[i], 1e-9), "%s carries seed 004's ratio", row.Label)
+			Expect(row.SeedRatio).To(BeNumerically("~", seed[i], 1e-9), "%s carries seed 004's ratio, or none", row.Label)
 		}
-		Expect(x.Rows[0].Ratio).To(Equal(1.0), "one thread is the baseline")
+		for _, i := range []int{0, 3, 6} {
+			Expect(x.Rows[i].Ratio).To(Equal(1.0), "one thread is its build's baseline: %s", x.Rows[i].Label)
+		}
 	})
 
 	It("draws each experiment run with --svg, says where, and names the pictures in the JSON", func() {

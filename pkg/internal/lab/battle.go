@@ -27,6 +27,7 @@ type timelined interface {
 
 // The rows of the battle experiment.
 const (
+	battleAlone   = "one thread: both countdowns, one after the other"
 	battleOld     = "old GIL: two CPU-bound threads"
 	battleOldWait = "old GIL: longest wait of a waiter"
 	battleNew     = "new GIL: two CPU-bound threads"
@@ -43,23 +44,60 @@ var battleExperiment = Experiment{
 		if o.Quick {
 			n = 1_500_000
 		}
-		return runBattle(ctx, o, progress, n)
+		return runBattle(ctx, o, progress, cpuJob{program: countdownProgram, fn: "countdown", args: []any{n}}, n)
 	},
 }
 
-// runBattle runs countdown(n) in each of two threads of one interpreter,
-// under gil.Old and then under gil.New, and reports each lock's time and
-// the longest wait of a waiter, with ratios to the old GIL's time.
-func runBattle(ctx context.Context, o Options, progress func(string), n int) (Result, error) {
+// A cpuJob is the CPU-bound work each thread of the battle does: fn(args...)
+// of program, on an interpreter with builtins defined besides the VM's own.
+// The battle counts down; its fake-time specs give a job whose builtin
+// sleeps while it holds the GIL, since bytecode takes no time there.
+type cpuJob struct {
+	program  *vm.Program
+	fn       string
+	args     []any
+	builtins map[string]vm.Builtin
+	// checkInterval is the interpreters' vm.Config.CheckInterval; 0 is
+	// the VM's default.
+	checkInterval int
+}
+
+// interpreter returns a new interpreter under lock with j's builtins.
+func (j cpuJob) interpreter(lock vm.Lock) *vm.Interpreter {
+	in := vm.New(vm.Config{Lock: lock, CheckInterval: j.checkInterval})
+	for name, fn := range j.builtins {
+		in.Define(name, fn)
+	}
+	return in
+}
+
+// runBattle runs job twice on one thread, then once in each of two
+// threads of one interpreter, under gil.Old and then under gil.New, and
+// reports each lock's time and the longest wait of a waiter, with ratios
+// to the one thread's time; on CPython, countdown(n) twice on one thread
+// and once on each of two, and the switch interval CPython reports.
+func runBattle(ctx context.Context, o Options, progress func(string), job cpuJob, n int) (Result, error) {
+	// Recording a timeline costs a clock reading per event, and the old
+	// GIL makes an event at every check: the times come from locks that
+	// keep none, the pictures, waits and switch counts from a second run
+	// of each lock that keeps them.
 	old, nw := &gil.Old{WakeUp: wakeUp, MaxEvents: maxEvents}, &gil.New{MaxEvents: maxEvents}
 	steps := []step{
-		{label: battleOld, runtime: VM, baseline: true, run: underLock(old, countdownProgram, "countdown", n)},
-		{label: battleOldWait, runtime: VM, run: longestWaitOf(old)},
-		{label: battleNew, runtime: VM, run: underLock(nw, countdownProgram, "countdown", n)},
-		{label: battleNewWait, runtime: VM, run: longestWaitOf(nw)},
+		{label: battleAlone, runtime: VM, baseline: true, run: job.onOneThread(&gil.New{MaxEvents: -1})},
+		{label: battleOld, runtime: VM, run: job.onTwoThreads(&gil.Old{WakeUp: wakeUp, MaxEvents: -1})},
+		{label: battleOldWait, runtime: VM, run: job.longestWait(old)},
+		{label: battleNew, runtime: VM, run: job.onTwoThreads(&gil.New{MaxEvents: -1})},
+		{label: battleNewWait, runtime: VM, run: job.longestWait(nw)},
 	}
+	var interval time.Duration // CPython's sys.getswitchinterval()
 	if o.CPython != "" {
-		steps = append(steps, step{label: battlePython, runtime: CPython, baseline: true, run: onCPython(o.CPython, "cpu", "threads", 2, n, 0)})
+		steps = append(steps,
+			step{label: battleAlone, runtime: CPython, baseline: true, run: onCPython(o.CPython, "cpu", "seq", 2, n, 0)},
+			step{label: battlePython, runtime: CPython, run: onCPython(o.CPython, "cpu", "threads", 2, n, 0)})
+		var err error
+		if interval, err = onCPython(o.CPython, "switchinterval", "-", 0, 0, 0)(ctx); err != nil {
+			return Result{}, err
+		}
 	}
 	rows, err := measure(ctx, steps, progress)
 	if err != nil {
@@ -76,7 +114,7 @@ func runBattle(ctx context.Context, o Options, progress func(string), n int) (Re
 		"the old GIL changed hands %d times and kept a waiter waiting up to %s; the new GIL %d times, a waiter waiting at most %s: it hands the lock over every switch interval (%s)",
 		old.Switches(), fmtSeconds(oldWait.Seconds), nw.Switches(), fmtSeconds(newWait.Seconds), nw.SwitchInterval())
 	if o.CPython != "" {
-		res.Reading += "; CPython's sys.getswitchinterval() is 0.005 by default"
+		res.Reading += fmt.Sprintf("; CPython's is %s (sys.getswitchinterval())", interval)
 	}
 	return res, nil
 }
@@ -86,15 +124,30 @@ func fmtSeconds(s float64) string {
 	return time.Duration(s * float64(time.Second)).Round(time.Microsecond).String()
 }
 
-// underLock times fn(args...) run at once by two threads, A and B, of one
-// interpreter under lock.
-func underLock(lock vm.Lock, p *vm.Program, fn string, args ...any) func(context.Context) (time.Duration, error) {
+// onOneThread times the job done twice, one after the other, by thread A
+// of an interpreter under lock.
+func (j cpuJob) onOneThread(lock vm.Lock) func(context.Context) (time.Duration, error) {
 	return func(context.Context) (time.Duration, error) {
-		in := vm.New(vm.Config{Lock: lock})
+		a := j.interpreter(lock).NewThread("A")
+		start := time.Now()
+		for range 2 {
+			if _, err := a.Call(j.program, j.fn, j.args...); err != nil {
+				return 0, err
+			}
+		}
+		return time.Since(start), nil
+	}
+}
+
+// onTwoThreads times the job done at once by two threads, A and B, of one
+// interpreter under lock. A starts first.
+func (j cpuJob) onTwoThreads(lock vm.Lock) func(context.Context) (time.Duration, error) {
+	return func(context.Context) (time.Duration, error) {
+		in := j.interpreter(lock)
 		start := time.Now()
 		a, b := in.NewThread("A"), in.NewThread("B")
-		a.Start(p, fn, args...)
-		b.Start(p, fn, args...)
+		a.Start(j.program, j.fn, j.args...)
+		b.Start(j.program, j.fn, j.args...)
 		for _, t := range []*vm.Thread{a, b} {
 			if _, err := t.Join(); err != nil {
 				return 0, err
@@ -104,10 +157,15 @@ func underLock(lock vm.Lock, p *vm.Program, fn string, args ...any) func(context
 	}
 }
 
-// longestWaitOf returns a step's run that takes no time itself and returns
-// the longest wait in lock's timeline so far.
-func longestWaitOf(lock timelined) func(context.Context) (time.Duration, error) {
-	return func(context.Context) (time.Duration, error) { return longestWait(lock.Timeline()), nil }
+// longestWait returns a step's run that runs the job on two threads under
+// lock, which records its timeline, and returns the longest wait in it.
+func (j cpuJob) longestWait(lock timelined) func(context.Context) (time.Duration, error) {
+	return func(ctx context.Context) (time.Duration, error) {
+		if _, err := j.onTwoThreads(lock)(ctx); err != nil {
+			return 0, err
+		}
+		return longestWait(lock.Timeline()), nil
+	}
 }
 
 // longestWait is the longest time a thread of tl waited for the lock: from

@@ -10,15 +10,18 @@ import (
 	"github.com/racekit/racekit/pkg/vm"
 )
 
-// convoyProgram holds the two threads of the convoy: io(k) makes up to k
-// blocking calls sleep(1), which let go of the GIL, and stops early once
-// the global stop is set; it returns how many calls it made. spin() is
-// CPU-bound: it counts n down, then sets stop.
+// convoyProgram holds the two threads of the convoy: io(k) makes k
+// blocking calls sleep(1), which let go of the GIL, then sets the global
+// done and returns how many calls it made. spin() is CPU-bound: it counts
+// down until done is set, so it keeps the CPU busy for as long as the I/O
+// thread runs, however long that is.
 var convoyProgram = vm.MustAssemble("convoy.asm", `# def io(k):
+#     global done
 #     calls = 0
-#     while calls < k and not stop:
+#     while calls < k:
 #         sleep(1)
 #         calls += 1
+#     done = 1
 #     return calls
 func io(k)
     LOAD_CONST 0
@@ -27,9 +30,7 @@ loop:
     LOAD_FAST calls
     LOAD_FAST k
     COMPARE_OP <
-    POP_JUMP_IF_FALSE done
-    LOAD_GLOBAL stop
-    POP_JUMP_IF_TRUE done
+    POP_JUMP_IF_FALSE finish
     LOAD_CONST 1
     CALL_BUILTIN sleep 1
     POP_TOP
@@ -38,30 +39,29 @@ loop:
     BINARY_OP +
     STORE_FAST calls
     JUMP loop
-done:
+finish:
+    LOAD_CONST 1
+    STORE_GLOBAL done
     LOAD_FAST calls
     RETURN_VALUE
 end
 
-# def spin(n):
-#     global stop
-#     while n > 0:
+# def spin():
+#     n = 0
+#     while not done:
 #         n -= 1
-#     stop = 1
-func spin(n)
-loop:
-    LOAD_FAST n
+func spin()
     LOAD_CONST 0
-    COMPARE_OP >
-    POP_JUMP_IF_FALSE done
+    STORE_FAST n
+loop:
+    LOAD_GLOBAL done
+    POP_JUMP_IF_TRUE finish
     LOAD_FAST n
     LOAD_CONST 1
     BINARY_OP -
     STORE_FAST n
     JUMP loop
-done:
-    LOAD_CONST 1
-    STORE_GLOBAL stop
+finish:
     LOAD_CONST None
     RETURN_VALUE
 end
@@ -86,29 +86,40 @@ var convoyExperiment = Experiment{
 	Source: "lesson 07",
 	Shows:  "an I/O-bound thread's 1 ms calls beside a CPU-bound thread (bpo-7946): each call waits for the GIL, longer the longer the switch interval",
 	Run: func(ctx context.Context, o Options, progress func(string)) (Result, error) {
-		calls, n := 200, 20_000_000
+		budget := 2 * time.Second
 		if o.Quick {
-			calls, n = 50, 2_000_000
+			budget = 300 * time.Millisecond
 		}
-		return runConvoy(ctx, o, progress, calls, n)
+		return runConvoy(ctx, o, progress, budget)
 	},
 }
 
-// runConvoy times io(calls) alone, then io beside spin(n) under the old GIL
-// and under the new GIL at each of convoyIntervals; each row is the time
-// per I/O call, with the ratio to the one alone.
-func runConvoy(ctx context.Context, o Options, progress func(string), calls, n int) (Result, error) {
+// convoyCalls is how many 1 ms calls the I/O thread makes in a row whose
+// calls each wait about wait for the GIL: enough to fill budget, and no
+// fewer than 5, so that a long switch interval still gives an average.
+func convoyCalls(budget, wait time.Duration) int {
+	return max(5, int(budget/(wait+time.Millisecond)))
+}
+
+// runConvoy times the I/O thread's calls alone, then beside the spinning
+// thread under the old GIL and under the new GIL at each of
+// convoyIntervals; each row is the time per I/O call, with the ratio to the
+// one alone. Each row's calls fill about budget (see convoyCalls), so that
+// the 50 ms row does not take fifty times the 1 ms row's time; the old GIL,
+// whose wait has no interval to go by, makes the 0.1 ms row's count.
+func runConvoy(ctx context.Context, o Options, progress func(string), budget time.Duration) (Result, error) {
+	alone := convoyCalls(budget, 0)
 	steps := []step{
-		{label: convoyAlone, runtime: VM, baseline: true, run: ioCalls(nil, calls, 0)},
-		{label: convoyOld, runtime: VM, run: ioCalls(&gil.Old{WakeUp: wakeUp, MaxEvents: -1}, calls, n)},
+		{label: convoyAlone, runtime: VM, baseline: true, run: ioCalls(nil, alone)},
+		{label: convoyOld, runtime: VM, run: ioCalls(&gil.Old{WakeUp: wakeUp, MaxEvents: -1}, convoyCalls(budget, convoyIntervals[0]))},
 	}
 	for _, d := range convoyIntervals {
-		steps = append(steps, step{label: convoyNew(d), runtime: VM, run: ioCalls(&gil.New{Interval: d, MaxEvents: -1}, calls, n)})
+		steps = append(steps, step{label: convoyNew(d), runtime: VM, run: ioCalls(&gil.New{Interval: d, MaxEvents: -1}, convoyCalls(budget, d))})
 	}
 	if o.CPython != "" {
-		steps = append(steps, step{label: convoyAlone, runtime: CPython, baseline: true, run: onCPython(o.CPython, "convoy", "alone", calls, n, 1)})
+		steps = append(steps, step{label: convoyAlone, runtime: CPython, baseline: true, run: onCPython(o.CPython, "convoy", "alone", alone, 0, 1)})
 		for _, d := range convoyIntervals {
-			steps = append(steps, step{label: convoyNew(d), runtime: CPython, run: onCPython(o.CPython, "convoy", strconv.FormatFloat(d.Seconds(), 'g', -1, 64), calls, n, 1)})
+			steps = append(steps, step{label: convoyNew(d), runtime: CPython, run: onCPython(o.CPython, "convoy", strconv.FormatFloat(d.Seconds(), 'g', -1, 64), convoyCalls(budget, d), 0, 1)})
 		}
 	}
 	rows, err := measure(ctx, steps, progress)
@@ -119,21 +130,21 @@ func runConvoy(ctx context.Context, o Options, progress func(string), calls, n i
 	at5, _ := rowOf(rows, convoyNew(5*time.Millisecond), VM)
 	at01, _ := rowOf(rows, convoyNew(100*time.Microsecond), VM)
 	return Result{Rows: rows, Reading: fmt.Sprintf(
-		"beside a CPU-bound thread a 1 ms I/O call takes %.1f× its time alone under the old GIL, %.1f× under the new GIL at 5 ms and %.1f× at 0.1 ms: after each call the thread waits a switch interval to get the GIL back",
+		"beside a CPU-bound thread a 1 ms I/O call takes %.1f× its time alone under the old GIL, %.1f× under the new GIL at 5 ms and %.1f× at 0.1 ms: after each call the thread waits up to a switch interval to get the GIL back",
 		old.Ratio, at5.Ratio, at01.Ratio)}, nil
 }
 
-// ioCalls times io(calls) on thread IO and returns the time per call made.
-// With a lock, spin(n) runs beside it on thread CPU, started first, and io
-// stops when spin is done.
-func ioCalls(lock vm.Lock, calls, n int) func(context.Context) (time.Duration, error) {
+// ioCalls times io(calls) on thread IO and returns the time per call.
+// With a lock, spin() runs beside it on thread CPU, started first, until
+// io is done.
+func ioCalls(lock vm.Lock, calls int) func(context.Context) (time.Duration, error) {
 	return func(context.Context) (time.Duration, error) {
 		in := vm.New(vm.Config{Lock: lock})
-		in.SetGlobal("stop", 0)
+		in.SetGlobal("done", 0)
 		var cpu *vm.Thread
 		if lock != nil {
 			cpu = in.NewThread("CPU")
-			cpu.Start(convoyProgram, "spin", n)
+			cpu.Start(convoyProgram, "spin")
 		}
 		io := in.NewThread("IO")
 		start := time.Now()
@@ -148,14 +159,9 @@ func ioCalls(lock vm.Lock, calls, n int) func(context.Context) (time.Duration, e
 				return 0, err
 			}
 		}
-		k, ok := made.(int64)
-		if !ok {
-			if i, isInt := made.(int); isInt {
-				k = int64(i)
-			} else {
-				return 0, fmt.Errorf("io returned %v, not a count", made)
-			}
+		if made != int64(calls) && made != calls {
+			return 0, fmt.Errorf("io made %v calls, want %d", made, calls)
 		}
-		return elapsed / time.Duration(max(k, 1)), nil
+		return elapsed / time.Duration(calls), nil
 	}
 }

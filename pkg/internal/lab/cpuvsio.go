@@ -79,19 +79,23 @@ var cpuVsIOExperiment = Experiment{
 
 // runCPUVsIO is seed 002's experiment: two CPU-bound jobs one after the
 // other, in two threads and in two interpreters (processes for CPython);
-// two I/O-bound jobs one after the other and in two threads. Each group's
-// ratios are to its sequential row.
+// two I/O-bound jobs one after the other and in two threads; on the VM
+// under the old GIL and the new one (the seed's). Each group's ratios are
+// to its sequential row.
 func runCPUVsIO(ctx context.Context, o Options, progress func(string)) (Result, error) {
 	cpuN, ioN, ioMS := 10_000_000, 2_000_000, 200
 	if o.Quick {
 		cpuN, ioN, ioMS = 2_500_000, 500_000, 40
 	}
-	steps := []step{
-		{label: cpuSequential, runtime: VM, baseline: true, seedRatio: 1, run: onVM(countdownProgram, "countdown", "seq", 2, cpuN)},
-		{label: cpuThreads, runtime: VM, seedRatio: seed002CPUThreads / seed002CPUSequential, run: onVM(countdownProgram, "countdown", "threads", 2, cpuN)},
-		{label: cpuInterpreters, runtime: VM, run: onVM(countdownProgram, "countdown", "interpreters", 2, cpuN)},
-		{label: ioSequential, runtime: VM, baseline: true, seedRatio: 1, run: onVM(workIOProgram, "work_io", "seq", 2, ioMS, ioN)},
-		{label: ioThreads, runtime: VM, seedRatio: seed002IOThreads / seed002IOSequential, run: onVM(workIOProgram, "work_io", "threads", 2, ioMS, ioN)},
+	var steps []step
+	for _, b := range []build{oldGIL, newGIL} {
+		steps = append(steps,
+			step{label: onBuild(b, cpuSequential), runtime: VM, baseline: true, seedRatio: b.seedRatio(1), run: onVM(b, countdownProgram, "countdown", "seq", 2, cpuN)},
+			step{label: onBuild(b, cpuThreads), runtime: VM, seedRatio: b.seedRatio(seed002CPUThreads / seed002CPUSequential), run: onVM(b, countdownProgram, "countdown", "threads", 2, cpuN)},
+			step{label: onBuild(b, cpuInterpreters), runtime: VM, run: onVM(b, countdownProgram, "countdown", "interpreters", 2, cpuN)},
+			step{label: onBuild(b, ioSequential), runtime: VM, baseline: true, seedRatio: b.seedRatio(1), run: onVM(b, workIOProgram, "work_io", "seq", 2, ioMS, ioN)},
+			step{label: onBuild(b, ioThreads), runtime: VM, seedRatio: b.seedRatio(seed002IOThreads / seed002IOSequential), run: onVM(b, workIOProgram, "work_io", "threads", 2, ioMS, ioN)},
+		)
 	}
 	if o.CPython != "" {
 		steps = append(steps,
@@ -106,9 +110,10 @@ func runCPUVsIO(ctx context.Context, o Options, progress func(string)) (Result, 
 	if err != nil {
 		return Result{}, err
 	}
-	cpu, _ := rowOf(rows, cpuThreads, VM)
-	io, _ := rowOf(rows, ioThreads, VM)
+	cpu, _ := rowOf(rows, onBuild(newGIL, cpuThreads), VM)
+	io, _ := rowOf(rows, onBuild(newGIL, ioThreads), VM)
+	oldCPU, _ := rowOf(rows, onBuild(oldGIL, cpuThreads), VM)
 	return Result{Rows: rows, Reading: fmt.Sprintf(
-		"on the VM two threads take %.2f× the sequential time for CPU-bound jobs (seed 002: %.2f×) but %.2f× for I/O-bound ones (seed 002: %.2f×): a waiting thread lets the GIL go",
-		cpu.Ratio, cpu.SeedRatio, io.Ratio, io.SeedRatio)}, nil
+		"under the new GIL two threads take %.2f× the sequential time for CPU-bound jobs (seed 002: %.2f×; the old GIL: %.2f×) but %.2f× for I/O-bound ones (seed 002: %.2f×): a waiting thread lets the GIL go",
+		cpu.Ratio, cpu.SeedRatio, oldCPU.Ratio, io.Ratio, io.SeedRatio)}, nil
 }

@@ -138,27 +138,28 @@ func measure(ctx context.Context, steps []step, progress func(string)) ([]Row, e
 	return rows, nil
 }
 
-// onVM times k calls of fn(args...) in p: one after the other on one
-// thread (how "seq"), at once on k threads of one interpreter ("threads"),
-// or at once on one thread each of k interpreters ("interpreters").
-func onVM(p *vm.Program, fn, how string, k int, args ...any) func(context.Context) (time.Duration, error) {
+// onVM times k calls of fn(args...) in p on interpreters of build b: one
+// after the other on one thread (how "seq"), at once on k threads of one
+// interpreter ("threads"), or at once on one thread each of k interpreters
+// ("interpreters").
+func onVM(b build, p *vm.Program, fn, how string, k int, args ...any) func(context.Context) (time.Duration, error) {
 	return func(context.Context) (time.Duration, error) {
 		start := time.Now()
 		switch how {
 		case "seq":
-			t := vm.New(vm.Config{}).NewThread("T1")
+			t := vm.New(b.config("main")).NewThread("T1")
 			for range k {
 				if _, err := t.Call(p, fn, args...); err != nil {
 					return 0, err
 				}
 			}
 		case "threads", "interpreters":
-			one := vm.New(vm.Config{})
+			one := vm.New(b.config("main"))
 			ts := make([]*vm.Thread, k)
 			for i := range ts {
 				in := one
 				if how == "interpreters" {
-					in = vm.New(vm.Config{Name: fmt.Sprint("interp", i+1)})
+					in = vm.New(b.config(fmt.Sprint("interp", i+1)))
 				}
 				ts[i] = in.NewThread(fmt.Sprint("T", i+1))
 				ts[i].Start(p, fn, args...)
@@ -178,8 +179,10 @@ func onVM(p *vm.Program, fn, how string, k int, args ...any) func(context.Contex
 // cpythonScript runs k jobs in python3 and prints how many seconds they
 // took, timed inside Python so that the interpreter's start-up is left
 // out. Its arguments: the job ("cpu": countdown(n); "io": three rounds of
-// time.sleep(ms) then countdown(n); "convoy": the time per call of up to k
-// calls time.sleep(ms), alone or beside countdown(n) in a thread),
+// time.sleep(ms) then countdown(n); "convoy": the time per call of k
+// calls time.sleep(ms), alone or beside a thread that counts down until
+// they are done; n is not used; "switchinterval": no job, the switch
+// interval, sys.getswitchinterval()),
 // how ("seq", "threads" or "procs"; for "convoy", "alone" or the switch
 // interval in seconds), k, n and ms.
 const cpythonScript = `import sys, time
@@ -190,28 +193,25 @@ def countdown(n):
     while n > 0:
         n -= 1
 
-def convoy(interval, k, n, ms):
+def convoy(interval, k, ms):
     # time per I/O call of ms, alone or beside a CPU-bound thread at a switch interval
-    stop = []
-    def io():
-        calls = 0
-        while calls < k and not stop:
-            time.sleep(ms / 1000)
-            calls += 1
-        return calls
+    done = []
     def spin():
-        countdown(n)
-        stop.append(1)
+        n = 0
+        while not done:
+            n -= 1
     if interval != "alone":
         sys.setswitchinterval(float(interval))
         t = Thread(target=spin)
         t.start()
     start = time.perf_counter()
-    calls = io()
+    for _ in range(k):
+        time.sleep(ms / 1000)
     elapsed = time.perf_counter() - start
+    done.append(1)
     if interval != "alone":
         t.join()
-    return elapsed / max(calls, 1)
+    return elapsed / k
 
 def work_io(n, ms):
     for _ in range(3):
@@ -221,7 +221,10 @@ def work_io(n, ms):
 if __name__ == "__main__":
     job, how, k, n, ms = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
     if job == "convoy":
-        print(convoy(how, k, n, ms))
+        print(convoy(how, k, ms))
+        sys.exit(0)
+    if job == "switchinterval":
+        print(sys.getswitchinterval())
         sys.exit(0)
     target, args = (countdown, (n,)) if job == "cpu" else (work_io, (n, ms))
     start = time.perf_counter()
@@ -235,6 +238,22 @@ if __name__ == "__main__":
         for w in ws: w.join()
     print(time.perf_counter() - start)
 `
+
+// ResolvePython returns the file of the interpreter that the python at
+// path runs (sys.executable). A launcher such as a pyenv shim can take a
+// second to start the interpreter; the experiments start it dozens of
+// times, so racekit lab looks through the launcher once.
+func ResolvePython(ctx context.Context, path string) (string, error) {
+	out, err := exec.CommandContext(ctx, path, "-c", "import sys; print(sys.executable)").Output()
+	if err != nil {
+		return "", fmt.Errorf("lab: %s does not run: %w", path, err)
+	}
+	exe := strings.TrimSpace(string(out))
+	if exe == "" {
+		return path, nil // an embedded interpreter may not know its file
+	}
+	return exe, nil
+}
 
 // onCPython times cpythonScript in the python3 at path.
 func onCPython(path, job, how string, k, n, ms int) func(context.Context) (time.Duration, error) {

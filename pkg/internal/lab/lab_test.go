@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"time"
@@ -94,8 +95,38 @@ var _ = Describe("the lab", func() {
 		})
 	})
 
+	Describe("the CPython script", func() {
+		It("runs every job on python3, and reads the switch interval", func(ctx SpecContext) {
+			launcher, err := exec.LookPath("python3")
+			if err != nil {
+				Skip("no python3 on PATH: the script is run by racekit lab --cpython only")
+			}
+			python, err := ResolvePython(ctx, launcher)
+			Expect(err).NotTo(HaveOccurred(), "python3 tells its own file")
+			Expect(filepath.Base(python)).To(HavePrefix("python"), "sys.executable is a python")
+			for _, job := range []struct {
+				job, how string
+				k, n, ms int
+			}{
+				{"cpu", "seq", 2, 1000, 0}, {"cpu", "threads", 2, 1000, 0}, {"cpu", "procs", 2, 1000, 0},
+				{"io", "seq", 1, 1000, 1}, {"io", "threads", 2, 1000, 1},
+				{"convoy", "alone", 2, 0, 1}, {"convoy", "0.001", 2, 0, 1},
+			} {
+				d, err := onCPython(python, job.job, job.how, job.k, job.n, job.ms)(ctx)
+				Expect(err).NotTo(HaveOccurred(), "python3 runs the %s job %s", job.job, job.how)
+				Expect(d).To(BeNumerically(">", 0), "the %s job %s printed a time", job.job, job.how)
+				if job.job != "cpu" {
+					Expect(d).To(BeNumerically(">=", time.Millisecond), "the %s job %s sleeps 1 ms a call at least", job.job, job.how)
+				}
+			}
+			d, err := onCPython(python, "switchinterval", "-", 0, 0, 0)(ctx)
+			Expect(err).NotTo(HaveOccurred())
+			Expect(d).To(Equal(5*time.Millisecond), "CPython's default switch interval, sys.getswitchinterval(), is 5 ms")
+		}, SpecTimeout(time.Minute))
+	})
+
 	It("runs the I/O-bound job on the VM: three sleeps and three countdowns", func() {
-		d, err := onVM(workIOProgram, "work_io", "seq", 1, 5, 10)(context.Background())
+		d, err := onVM(newGIL, workIOProgram, "work_io", "seq", 1, 5, 10)(context.Background())
 		Expect(err).NotTo(HaveOccurred(), "work_io assembles and runs")
 		Expect(d).To(BeNumerically(">=", 15*time.Millisecond), "three sleeps of 5 ms at least")
 	})
