@@ -47,6 +47,7 @@ var _ = Describe("racekit lab", func() {
 		Expect(r.out).To(MatchRegexp(`(?m)^\s+battle\s+seed 000, lesson 07\s+\S.*$`), "battle belongs to seed 000 and lesson 07")
 		Expect(r.out).To(MatchRegexp(`(?m)^\s+convoy\s+lesson 07\s+\S.*$`), "convoy belongs to lesson 07")
 		Expect(r.out).To(MatchRegexp(`(?m)^\s+lost-updates\s+lesson 08\s+\S.*$`), "lost-updates belongs to lesson 08")
+		Expect(r.out).To(MatchRegexp(`(?m)^\s+free-threading\s+lesson 09\s+\S.*$`), "free-threading belongs to lesson 09")
 		Expect(r.out).NotTo(ContainSubstring(escapeCode), "output that is not a terminal has no colour codes")
 	})
 
@@ -148,7 +149,7 @@ var _ = Describe("racekit lab", func() {
 	It("turns an unknown experiment away, naming the ones there are", func() {
 		r := run(kitRoot, "lab", "--quick", "countdown", "nope")
 		Expect(r.code).To(Equal(2), "an unknown experiment is bad usage")
-		Expect(r.err).To(ContainSubstring(`no experiment "nope"; the experiments are countdown, cpu-vs-io, battle, convoy, lost-updates`))
+		Expect(r.err).To(ContainSubstring(`no experiment "nope"; the experiments are countdown, cpu-vs-io, battle, convoy, lost-updates, free-threading`))
 		Expect(r.out).NotTo(ContainSubstring("countdown (seed 004)"), "nothing runs before the names are checked")
 	})
 

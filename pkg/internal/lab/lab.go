@@ -78,7 +78,7 @@ type Experiment struct {
 }
 
 // Experiments is every experiment, in the order racekit lab lists them.
-var Experiments = []Experiment{countdownExperiment, cpuVsIOExperiment, battleExperiment, convoyExperiment, lostUpdatesExperiment}
+var Experiments = []Experiment{countdownExperiment, cpuVsIOExperiment, battleExperiment, convoyExperiment, lostUpdatesExperiment, freeThreadingExperiment}
 
 // Find returns the experiment with the given name.
 func Find(name string) (Experiment, bool) {

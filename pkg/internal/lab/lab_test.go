@@ -20,7 +20,7 @@ func after(d time.Duration) func(context.Context) (time.Duration, error) {
 
 var _ = Describe("the lab", func() {
 	It("lists each experiment once, with its seed and what it shows", func() {
-		Expect(Names()).To(Equal([]string{"countdown", "cpu-vs-io", "battle", "convoy", "lost-updates"}), "the experiments, in order")
+		Expect(Names()).To(Equal([]string{"countdown", "cpu-vs-io", "battle", "convoy", "lost-updates", "free-threading"}), "the experiments, in order")
 		sources := map[string]string{}
 		for _, x := range Experiments {
 			Expect(x.Source).To(MatchRegexp(`^(seed \d{3}|lesson \d{2})(, lesson \d{2})?$`), "%s names the seed or lesson it belongs to", x.Name)
@@ -34,6 +34,7 @@ var _ = Describe("the lab", func() {
 		Expect(sources).To(HaveKeyWithValue("battle", "seed 000, lesson 07"))
 		Expect(sources).To(HaveKeyWithValue("convoy", "lesson 07"))
 		Expect(sources).To(HaveKeyWithValue("lost-updates", "lesson 08"))
+		Expect(sources).To(HaveKeyWithValue("free-threading", "lesson 09"))
 		_, ok := Find("nope")
 		Expect(ok).To(BeFalse(), "an unknown name is not found")
 	})
