@@ -128,6 +128,21 @@ var _ = Describe("racekit lab", func() {
 		Expect(countdown.Texts()).To(ContainElement(ContainSubstring("time, ×")), "the chart's axis says its unit")
 	})
 
+	It("has its battle in the README as a picture checked in, with the command that redraws it", func() {
+		readme, err := os.ReadFile(filepath.Join(kitRoot, "README.md"))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(string(readme)).To(ContainSubstring("](docs/lab/battle.svg)"), "the README shows the battle's picture")
+		Expect(string(readme)).To(ContainSubstring("`go run ./pkg/cmd/racekit lab battle --svg docs/lab`"), "and says how to redraw it")
+		svg, err := os.ReadFile(filepath.Join(kitRoot, "docs", "lab", "battle.svg"))
+		Expect(err).NotTo(HaveOccurred(), "the picture is checked in")
+		doc, err := svgtest.Parse(svg)
+		Expect(err).NotTo(HaveOccurred(), "the picture is well-formed SVG")
+		Expect(doc.Class("panel")).To(HaveLen(2), "a panel for the old GIL and one for the new")
+		for _, panel := range doc.Class("panel") {
+			Expect(panel.Class("lane")).To(HaveLen(2), "a lane per thread of the %s", panel.Attr["data-lock"])
+		}
+	})
+
 	It("turns away an --svg that is a file, before running anything", func() {
 		file := filepath.Join(GinkgoT().TempDir(), "pictures")
 		Expect(os.WriteFile(file, nil, 0o644)).To(Succeed())
