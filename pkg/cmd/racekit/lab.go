@@ -29,8 +29,9 @@ type labExperiment struct {
 	SVG string `json:"svg"`
 }
 
-// runLab carries out racekit lab: with no experiment named it lists them,
-// otherwise it runs each one named and prints its table and reading.
+// runLab carries out racekit lab: alone it lists the experiments; with
+// experiments named it runs each one and prints its table and reading;
+// with flags and none named it runs every experiment.
 func runLab(ctx context.Context, e *env, args []string) error {
 	fs := e.flags("lab")
 	quick := fs.Bool("quick", false, "smaller counts: each experiment finishes in about a second")
@@ -41,17 +42,13 @@ func runLab(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if len(names) == 0 {
+	xs, err := experimentsToRun(names, fs.NFlag() > 0)
+	if err != nil {
+		return err
+	}
+	if xs == nil {
 		e.listExperiments()
 		return nil
-	}
-	var xs []lab.Experiment
-	for _, name := range names {
-		x, ok := lab.Find(name)
-		if !ok {
-			return usagef("no experiment %q; the experiments are %s", name, strings.Join(lab.Names(), ", "))
-		}
-		xs = append(xs, x)
 	}
 	o := lab.Options{Quick: *quick}
 	if *cpython {
@@ -107,6 +104,28 @@ func runLab(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
+// experimentsToRun returns the experiments racekit lab runs: the ones
+// named, in the order named; every one when none is named but a flag is
+// set (racekit lab --quick); or nil, to list them, when racekit lab is
+// given nothing at all. An unknown name is a usage error.
+func experimentsToRun(names []string, flagsSet bool) ([]lab.Experiment, error) {
+	if len(names) == 0 {
+		if !flagsSet {
+			return nil, nil
+		}
+		return lab.Experiments, nil
+	}
+	var xs []lab.Experiment
+	for _, name := range names {
+		x, ok := lab.Find(name)
+		if !ok {
+			return nil, usagef("no experiment %q; the experiments are %s", name, strings.Join(lab.Names(), ", "))
+		}
+		xs = append(xs, x)
+	}
+	return xs, nil
+}
+
 // listExperiments prints every experiment with its source and what it shows.
 func (e *env) listExperiments() {
 	p := e.out
@@ -121,6 +140,7 @@ func (e *env) listExperiments() {
 	}
 	p.println()
 	p.printf("run one: %s\n", e.suggest("lab", "--quick", lab.Experiments[0].Name))
+	p.printf("run them all, on python3 too, with pictures: %s\n", e.suggest("lab", "--cpython", "--svg", "lab-pictures"))
 }
 
 // showExperiment prints an experiment's table and its reading.

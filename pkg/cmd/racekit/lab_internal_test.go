@@ -61,3 +61,36 @@ var _ = Describe("ratioBar", func() {
 		Entry("no largest ratio", 1.0, 0.0, 4, ""),
 	)
 })
+
+var _ = Describe("the experiments racekit lab runs", func() {
+	names := func(xs []lab.Experiment) []string {
+		var out []string
+		for _, x := range xs {
+			out = append(out, x.Name)
+		}
+		return out
+	}
+
+	It("lists them, running none, when given nothing", func() {
+		xs, err := experimentsToRun(nil, false)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(xs).To(BeNil(), "racekit lab alone lists the experiments")
+	})
+
+	It("runs every one when given flags and no name", func() {
+		xs, err := experimentsToRun(nil, true)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(names(xs)).To(Equal(lab.Names()), "racekit lab --cpython --svg out runs all of them, in order")
+	})
+
+	It("runs the ones named, in the order named", func() {
+		xs, err := experimentsToRun([]string{"battle", "countdown"}, false)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(names(xs)).To(Equal([]string{"battle", "countdown"}))
+	})
+
+	It("turns an unknown name away", func() {
+		_, err := experimentsToRun([]string{"battle", "nope"}, true)
+		Expect(err).To(MatchError(ContainSubstring(`no experiment "nope"`)))
+	})
+})
