@@ -67,6 +67,10 @@ finish:
 end
 `)
 
+// oldGILWait is about how long an I/O call waits for the old GIL beside a
+// CPU-bound thread, to size the old GIL's row (see convoyCalls).
+const oldGILWait = 25 * time.Millisecond
+
 // The switch intervals the convoy tries the new GIL at.
 var convoyIntervals = []time.Duration{100 * time.Microsecond, time.Millisecond, 5 * time.Millisecond, 50 * time.Millisecond}
 
@@ -86,9 +90,9 @@ var convoyExperiment = Experiment{
 	Source: "lesson 07",
 	Shows:  "an I/O-bound thread's 1 ms calls beside a CPU-bound thread (bpo-7946): each call waits for the GIL, longer the longer the switch interval",
 	Run: func(ctx context.Context, o Options, progress func(string)) (Result, error) {
-		budget := 2 * time.Second
+		budget := time.Second
 		if o.Quick {
-			budget = 300 * time.Millisecond
+			budget = 200 * time.Millisecond
 		}
 		return runConvoy(ctx, o, progress, budget)
 	},
@@ -105,13 +109,14 @@ func convoyCalls(budget, wait time.Duration) int {
 // thread under the old GIL and under the new GIL at each of
 // convoyIntervals; each row is the time per I/O call, with the ratio to the
 // one alone. Each row's calls fill about budget (see convoyCalls), so that
-// the 50 ms row does not take fifty times the 1 ms row's time; the old GIL,
-// whose wait has no interval to go by, makes the 0.1 ms row's count.
+// the 50 ms row does not take fifty times the 1 ms row's time. The old
+// GIL's wait has no interval to go by: its calls are counted as if each
+// waited oldGILWait (one run here waited 28 ms a call).
 func runConvoy(ctx context.Context, o Options, progress func(string), budget time.Duration) (Result, error) {
 	alone := convoyCalls(budget, 0)
 	steps := []step{
 		{label: convoyAlone, runtime: VM, baseline: true, run: ioCalls(nil, alone)},
-		{label: convoyOld, runtime: VM, run: ioCalls(&gil.Old{WakeUp: wakeUp, MaxEvents: -1}, convoyCalls(budget, convoyIntervals[0]))},
+		{label: convoyOld, runtime: VM, run: ioCalls(&gil.Old{WakeUp: wakeUp, MaxEvents: -1}, convoyCalls(budget, oldGILWait))},
 	}
 	for _, d := range convoyIntervals {
 		steps = append(steps, step{label: convoyNew(d), runtime: VM, run: ioCalls(&gil.New{Interval: d, MaxEvents: -1}, convoyCalls(budget, d))})
