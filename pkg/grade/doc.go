@@ -20,6 +20,9 @@
 // fails with a message that says which, and the other lessons are graded
 // all the same.
 //
-// The results are written as JSON (WriteJSON), JUnit XML through Ginkgo's
-// own reporter (WriteJUnit) and a markdown table (WriteSummary).
+// A lesson is worth one point unless weighed (Points, Result.Weigh), and
+// earns all its points when it passes, none otherwise. The results are
+// written as JSON (WriteJSON), JUnit XML through Ginkgo's own reporter
+// (WriteJUnit), a markdown table (WriteSummary) and the two notices GitHub
+// Classroom reads (WriteClassroomNotices).
 package grade

@@ -58,6 +58,11 @@ type Lesson struct {
 	Status   Status `json:"status"`    // pass, fail or error
 	Score    int    `json:"score"`     // 1 when the lesson passed, else 0
 	MaxScore int    `json:"max_score"` // 1
+	// MaxPoints is what the lesson is worth (Result.Weigh sets it); Add
+	// makes 0 one point. Points is what it earned: all of MaxPoints when
+	// it passed, else 0; Add sets it from Status.
+	Points    int `json:"points"`
+	MaxPoints int `json:"max_points"`
 	// Message says in a few lines why the lesson did not pass (or that it
 	// did), and notes test files of the submission that were ignored.
 	Message string `json:"message"`
@@ -98,20 +103,36 @@ type Lesson struct {
 type Result struct {
 	// Status is the worst of the lessons' statuses: pass when every lesson
 	// passed, error when any could not run, fail otherwise.
-	Status   Status   `json:"status"`
-	Score    int      `json:"score"`
-	MaxScore int      `json:"max_score"`
-	Lessons  []Lesson `json:"lessons"`
+	Status Status `json:"status"`
+	// Score counts the lessons that passed, MaxScore those graded.
+	Score    int `json:"score"`
+	MaxScore int `json:"max_score"`
+	// Points are the points the lessons earned, MaxPoints what they are
+	// worth together: the points GitHub Classroom records.
+	Points    int      `json:"points"`
+	MaxPoints int      `json:"max_points"`
+	Lessons   []Lesson `json:"lessons"`
 }
 
-// Add appends a lesson's outcome and updates the totals and the status.
+// Add appends a lesson's outcome and updates the totals and the status. A
+// lesson worth no points (MaxPoints 0: not weighed) is worth one; it earns
+// them all when it passed and none otherwise, whatever its Points said.
 func (r *Result) Add(l Lesson) {
 	if len(r.Lessons) == 0 {
 		r.Status = Pass
 	}
+	if l.MaxPoints <= 0 {
+		l.MaxPoints = 1
+	}
+	l.Points = 0
+	if l.Status == Pass {
+		l.Points = l.MaxPoints
+	}
 	r.Lessons = append(r.Lessons, l)
 	r.Score += l.Score
 	r.MaxScore += l.MaxScore
+	r.Points += l.Points
+	r.MaxPoints += l.MaxPoints
 	if worse(l.Status, r.Status) {
 		r.Status = l.Status
 	}

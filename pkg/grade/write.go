@@ -2,6 +2,7 @@ package grade
 
 import (
 	"encoding/json"
+	"encoding/xml"
 	"fmt"
 	"io"
 	"os"
@@ -18,8 +19,13 @@ import (
 // WriteJSON writes r as indented JSON:
 //
 //	{"status": "pass"|"fail"|"error", "score": N, "max_score": M,
-//	 "lessons": [{"slug", "title", "status", "score", "max_score", "message",
+//	 "points": P, "max_points": Q,
+//	 "lessons": [{"slug", "title", "status", "score", "max_score",
+//	              "points", "max_points", "message",
 //	              "specs": [{"name", "status", "message"}]}]}
+//
+// score and max_score count lessons; points and max_points are what the
+// lessons earned and are worth (see Result.Weigh).
 func WriteJSON(w io.Writer, r Result) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
@@ -29,7 +35,8 @@ func WriteJSON(w io.Writer, r Result) error {
 // WriteJUnit writes r as one JUnit XML file at path, a test suite per
 // lesson, through Ginkgo's own JUnit reporter: each lesson's report is
 // rendered on its own and the files are merged, as the ginkgo command does
-// for several suites.
+// for several suites. Each suite's properties say what its lesson earned
+// and was worth: "points" and "max_points".
 func WriteJUnit(path string, r Result) error {
 	dir, err := os.MkdirTemp("", "racekit-junit-")
 	if err != nil {
@@ -54,6 +61,9 @@ func WriteJUnit(path string, r Result) error {
 		if err := reporters.GenerateJUnitReportWithConfig(report, part, reporters.JunitReportConfig{OmitSuiteSetupNodes: true}); err != nil {
 			return fmt.Errorf("grade: %w", err)
 		}
+		if err := addPoints(part, l); err != nil {
+			return err
+		}
 		parts = append(parts, part)
 	}
 	if len(parts) == 0 {
@@ -65,17 +75,46 @@ func WriteJUnit(path string, r Result) error {
 	return nil
 }
 
-// WriteSummary writes r as a markdown table, one row per lesson, for a
-// GitHub Actions job summary ($GITHUB_STEP_SUMMARY). Every text that comes
-// from a submission is escaped (see cell): it shows as written, and can
-// neither render HTML (an image, a fake verdict) nor markdown.
+// addPoints adds l's points to the test suite of the JUnit file at path,
+// as the properties "points" and "max_points", the way Ginkgo keeps a
+// suite's settings: JUnit has no field for them.
+func addPoints(path string, l Lesson) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("grade: %w", err)
+	}
+	var suites reporters.JUnitTestSuites
+	if err := xml.Unmarshal(data, &suites); err != nil {
+		return fmt.Errorf("grade: reading Ginkgo's JUnit report %s: %w", path, err)
+	}
+	for i := range suites.TestSuites {
+		p := &suites.TestSuites[i].Properties
+		p.Properties = append(p.Properties,
+			reporters.JUnitProperty{Name: "points", Value: strconv.Itoa(l.Points)},
+			reporters.JUnitProperty{Name: "max_points", Value: strconv.Itoa(l.MaxPoints)})
+	}
+	out, err := xml.MarshalIndent(suites, "  ", "    ")
+	if err != nil {
+		return fmt.Errorf("grade: %w", err)
+	}
+	if err := os.WriteFile(path, append([]byte(xml.Header), out...), 0o644); err != nil {
+		return fmt.Errorf("grade: %w", err)
+	}
+	return nil
+}
+
+// WriteSummary writes r as a markdown table, one row per lesson with the
+// points it earned and was worth, for a GitHub Actions job summary
+// ($GITHUB_STEP_SUMMARY). Every text that comes from a submission is
+// escaped (see cell): it shows as written, and can neither render HTML (an
+// image, a fake verdict) nor markdown.
 func WriteSummary(w io.Writer, r Result) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "### racekit grade: %s, %d of %d lessons\n\n", r.Status, r.Score, r.MaxScore)
-	b.WriteString("| Lesson | Title | Status | Score | Why |\n|---|---|---|---|---|\n")
+	fmt.Fprintf(&b, "### racekit grade: %s, %d of %d lessons, %d of %d points\n\n", r.Status, r.Score, r.MaxScore, r.Points, r.MaxPoints)
+	b.WriteString("| Lesson | Title | Status | Points | Why |\n|---|---|---|---|---|\n")
 	for _, l := range r.Lessons {
 		mark := map[Status]string{Pass: "✅ pass", Fail: "❌ fail", Error: "⚠️ error"}[l.Status]
-		fmt.Fprintf(&b, "| %s | %s | %s | %d/%d | %s |\n", l.Lesson.Dir(), cell(l.Title), mark, l.Score, l.MaxScore, cell(firstLine(l.Message)))
+		fmt.Fprintf(&b, "| %s | %s | %s | %d/%d | %s |\n", l.Lesson.Dir(), cell(l.Title), mark, l.Points, l.MaxPoints, cell(firstLine(l.Message)))
 	}
 	b.WriteString("\n")
 	_, err := io.WriteString(w, b.String())

@@ -32,6 +32,11 @@ type junitSuite struct {
 	Errors    int         `xml:"errors,attr"`
 	Timestamp string      `xml:"timestamp,attr"`
 	Cases     []junitCase `xml:"testcase"`
+	// Properties are the suite's name=value pairs.
+	Properties []struct {
+		Name  string `xml:"name,attr"`
+		Value string `xml:"value,attr"`
+	} `xml:"properties>property"`
 }
 
 type junitCase struct {
@@ -44,6 +49,16 @@ type junitCase struct {
 		Message string `xml:"message,attr"`
 		Text    string `xml:",chardata"`
 	} `xml:"error"`
+}
+
+// Property returns the value of the suite's property name, or "".
+func (s junitSuite) Property(name string) string {
+	for _, p := range s.Properties {
+		if p.Name == name {
+			return p.Value
+		}
+	}
+	return ""
 }
 
 // failed reports whether the test case has a failure or an error.
@@ -92,18 +107,20 @@ var _ = Describe("writing a result", func() {
 			var doc map[string]any
 			Expect(json.Unmarshal(buf.Bytes(), &doc)).To(Succeed(), "WriteJSON writes one JSON object:\n%s", buf.String())
 
-			Expect(keys(doc)).To(Equal([]string{"lessons", "max_score", "score", "status"}), "the top level has status, score, max_score and lessons, nothing more")
+			Expect(keys(doc)).To(Equal([]string{"lessons", "max_points", "max_score", "points", "score", "status"}), "the top level has status, score, max_score, points, max_points and lessons, nothing more")
 			Expect(doc).To(HaveKeyWithValue("status", "error"), "a lesson that could not run makes the whole result an error")
 			Expect(doc).To(HaveKeyWithValue("score", BeNumerically("==", 1)))
 			Expect(doc).To(HaveKeyWithValue("max_score", BeNumerically("==", 3)))
+			Expect(doc).To(HaveKeyWithValue("points", BeNumerically("==", 1)), "unweighed, a lesson is worth one point")
+			Expect(doc).To(HaveKeyWithValue("max_points", BeNumerically("==", 3)))
 
 			lessons, ok := doc["lessons"].([]any)
 			Expect(ok).To(BeTrue(), "lessons is a list")
 			Expect(lessons).To(HaveLen(3), "one entry per lesson graded")
 			for _, l := range lessons {
 				lesson := l.(map[string]any)
-				Expect(keys(lesson)).To(Equal([]string{"max_score", "message", "score", "slug", "specs", "status", "title"}),
-					"a lesson has slug, title, status, score, max_score, message and specs; internals such as its report stay out")
+				Expect(keys(lesson)).To(Equal([]string{"max_points", "max_score", "message", "points", "score", "slug", "specs", "status", "title"}),
+					"a lesson has slug, title, status, score, max_score, points, max_points, message and specs; internals such as its report stay out")
 				specs, ok := lesson["specs"].([]any)
 				Expect(ok).To(BeTrue(), "specs is a list, never null, even for a lesson that never ran")
 				Expect(specs).NotTo(BeEmpty(), "every lesson lists at least the spec that says why it did not pass")
@@ -114,6 +131,8 @@ var _ = Describe("writing a result", func() {
 			second := lessons[1].(map[string]any)
 			Expect(second).To(HaveKeyWithValue("slug", "premature-free"))
 			Expect(second).To(HaveKeyWithValue("status", "fail"))
+			Expect(second).To(HaveKeyWithValue("points", BeNumerically("==", 0)), "a failed lesson earns no points")
+			Expect(second).To(HaveKeyWithValue("max_points", BeNumerically("==", 1)))
 			Expect(second["specs"].([]any)[1]).To(HaveKeyWithValue("message", "premature free: foo was freed"))
 		})
 	})
@@ -137,6 +156,19 @@ var _ = Describe("writing a result", func() {
 				names = append(names, s.Name)
 			}
 			Expect(names).To(Equal([]string{"01-lost-update", "02-premature-free", "03-deadlock"}))
+		})
+
+		It("gives each suite its lesson's points as properties, and stays valid JUnit", func() {
+			p, err := grade.ParsePoints("1=10,2=20,3=30")
+			Expect(err).NotTo(HaveOccurred())
+			f := read(r.Weigh(p))
+			var got [][2]string
+			for _, s := range f.Suites {
+				got = append(got, [2]string{s.Property("points"), s.Property("max_points")})
+			}
+			Expect(got).To(Equal([][2]string{{"10", "10"}, {"0", "20"}, {"0", "30"}}), "each suite says what its lesson earned and was worth")
+			Expect(f.Suites[1].Cases).NotTo(BeEmpty(), "the suites keep their test cases")
+			Expect(f.Failures+f.Errors).To(Equal(2), "and their counts")
 		})
 
 		It("counts a failure or error for each lesson that did not pass, and none for the one that did", func() {
@@ -189,7 +221,7 @@ var _ = Describe("writing a result", func() {
 			var buf bytes.Buffer
 			Expect(grade.WriteSummary(&buf, r)).To(Succeed(), "writing to memory cannot fail")
 			text := buf.String()
-			Expect(text).To(HavePrefix("### racekit grade: error, 1 of 3 lessons\n"), "the heading gives the status and the score")
+			Expect(text).To(HavePrefix("### racekit grade: error, 1 of 3 lessons, 1 of 3 points\n"), "the heading gives the status, the score and the points")
 
 			var rows []string
 			for _, line := range strings.Split(text, "\n") {
@@ -198,11 +230,22 @@ var _ = Describe("writing a result", func() {
 				}
 			}
 			Expect(rows).To(HaveLen(3), "one row per lesson:\n%s", text)
-			Expect(rows[0]).To(Equal("| 01-lost-update | Lost update | ✅ pass | 1/1 | all 1 specs passed under -race |"), "a row gives the folder, title, status, score and why")
+			Expect(rows[0]).To(Equal("| 01-lost-update | Lost update | ✅ pass | 1/1 | all 1 specs passed under -race |"), "a row gives the folder, title, status, points and why")
 			Expect(rows[1]).To(Equal(`| 02-premature-free | Premature \| free | ❌ fail | 0/1 | 1 of 2 specs failed |`),
 				"a pipe in a cell is escaped so it does not split the row, and only the message's first line is shown")
 			Expect(rows[2]).To(HavePrefix("| 03-deadlock | Deadlock | ⚠️ error | 0/1 | the submission has no lessons/03-deadlock folder"), "a lesson that could not run is an error row with its reason")
-			Expect(text).To(ContainSubstring("| Lesson | Title | Status | Score | Why |\n|---|---|---|---|---|\n"), "the table has its header row")
+			Expect(text).To(ContainSubstring("| Lesson | Title | Status | Points | Why |\n|---|---|---|---|---|\n"), "the table has its header row")
+		})
+
+		It("shows the points each lesson earned and was worth once weighed", func() {
+			p, err := grade.ParsePoints("1=10,2=20,3=30")
+			Expect(err).NotTo(HaveOccurred())
+			var buf bytes.Buffer
+			Expect(grade.WriteSummary(&buf, r.Weigh(p))).To(Succeed(), "writing to memory cannot fail")
+			text := buf.String()
+			Expect(text).To(HavePrefix("### racekit grade: error, 1 of 3 lessons, 10 of 60 points\n"), "the heading adds the points")
+			Expect(text).To(ContainSubstring("| 01-lost-update | Lost update | ✅ pass | 10/10 |"), "a lesson that passed earns all its points")
+			Expect(text).To(ContainSubstring("| 02-premature-free | Premature \\| free | ❌ fail | 0/20 |"), "a lesson that failed earns none of them")
 		})
 
 		It("shows a message's HTML, markdown and control characters as text, never rendered", func() {
