@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -29,6 +30,9 @@ func runGrade(ctx context.Context, e *env, args []string) error {
 	fs.Var(&buildMemory, "build-memory", "the most memory each lesson's build may use, the go command and its compilers together")
 	threads := fs.Int("threads", grade.DefaultThreads, "the most threads each lesson's test binary may have")
 	only := fs.String("lessons", "", "grade only these lessons, by number or slug, comma-separated (default: every lesson in the kit)")
+	pointsList := fs.String("points", "", "what each lesson is worth, lesson=points comma-separated (1=10,deadlock=20); every lesson graded must be named (default: 1 point each)")
+	pointsFile := fs.String("points-file", "", "read what each lesson is worth from this file: one lesson = points a line, # starts a comment")
+	classroom := fs.Bool("classroom", false, "print the points last as GitHub Classroom's reporter does: the notices \"Points X/Y\" and {\"totalPoints\":X,\"maxPoints\":Y}")
 	if err := e.parse(fs, args); err != nil {
 		return err
 	}
@@ -67,6 +71,10 @@ func runGrade(ctx context.Context, e *env, args []string) error {
 			return fmt.Errorf("--lessons: %w", err)
 		}
 	}
+	points, err := readPoints(*pointsList, *pointsFile, lessons)
+	if err != nil {
+		return err
+	}
 	// Try the output files first, so that a bad path fails now and not
 	// after every lesson has run.
 	for _, p := range []string{*jsonPath, *junitPath} {
@@ -87,6 +95,21 @@ func runGrade(ctx context.Context, e *env, args []string) error {
 			e.out.printf("  %-22s %s  %s\n", lr.Lesson.Dir(), e.out.statusWord(lr.Status), indent(printable(lr.Message), "  "+strings.Repeat(" ", 22+1+5+2)))
 		},
 	}
+	// A lesson's message is the submission's text, and the Actions runner
+	// takes a line of it that starts with "::" for a workflow command: a
+	// crash could print Classroom's notices with full marks. So with
+	// --classroom the runner ignores commands (GitHub's stop-commands, with
+	// a token no submission can know) until grading is done.
+	var token string
+	if *classroom {
+		token = rand.Text()
+		e.out.printf("::stop-commands::%s\n", token)
+		defer func() {
+			if token != "" {
+				e.out.printf("::%s::\n", token)
+			}
+		}()
+	}
 	e.out.printf("grading %s of %s with the kit's specs (-race, at most %s, %s and %d threads each; builds at most %s and %s)\n",
 		plural(len(lessons), "lesson"), sub, *timeout, testrun.FormatBytes(int64(memory)), *threads, *buildTimeout, testrun.FormatBytes(int64(buildMemory)))
 	e.out.printf("limits enforced by %s\n\n", testrun.HowLimited())
@@ -94,7 +117,12 @@ func runGrade(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	e.out.printf("\nscore: %d of %d lessons passed (%s)\n", r.Score, r.MaxScore, r.Status)
+	if points != nil {
+		r = r.Weigh(points)
+		e.out.printf("\nscore: %d of %d lessons passed (%s), %d of %d points\n", r.Score, r.MaxScore, r.Status, r.Points, r.MaxPoints)
+	} else {
+		e.out.printf("\nscore: %d of %d lessons passed (%s)\n", r.Score, r.MaxScore, r.Status)
+	}
 
 	if *jsonPath != "" {
 		var b bytes.Buffer
@@ -122,10 +150,62 @@ func runGrade(ctx context.Context, e *env, args []string) error {
 			return fmt.Errorf("GITHUB_STEP_SUMMARY: %w", err)
 		}
 	}
+	if *classroom {
+		// Last of all, as Classroom's reporter prints them.
+		var b bytes.Buffer
+		if err := grade.WriteClassroomNotices(&b, r); err != nil {
+			return err
+		}
+		e.out.printf("::%s::\n%s", token, b.String())
+		token = ""
+	}
 	if r.Status != grade.Pass {
 		return errFailed
 	}
 	return nil
+}
+
+// readPoints returns the weights --points (list) or --points-file (file)
+// give, or nil when neither is set. Both at once, bad input, and a graded
+// lesson the points leave out are usage errors: weights that miss a lesson
+// are more likely a slip than a wish for one point.
+func readPoints(list, file string, graded []course.Lesson) (grade.Points, error) {
+	var (
+		p      grade.Points
+		err    error
+		source = "--points"
+	)
+	switch {
+	case list != "" && file != "":
+		return nil, usagef("give --points or --points-file, not both")
+	case list != "":
+		if p, err = grade.ParsePoints(list); err != nil {
+			return nil, usagef("--points: %v", err)
+		}
+	case file != "":
+		source = "--points-file " + file
+		f, err := os.Open(file)
+		if err != nil {
+			return nil, usagef("--points-file: %v", err)
+		}
+		p, err = grade.ReadPoints(f)
+		f.Close()
+		if err != nil {
+			return nil, usagef("%s: %v", source, err)
+		}
+	default:
+		return nil, nil
+	}
+	var missing []string
+	for _, l := range graded {
+		if _, ok := p[l.Slug]; !ok {
+			missing = append(missing, l.Dir())
+		}
+	}
+	if len(missing) > 0 {
+		return nil, usagef("%s gives no points for %s: once points are given, every lesson graded needs them", source, strings.Join(missing, ", "))
+	}
+	return p, nil
 }
 
 // probeWritable reports why path cannot be written, or nil when it can. It

@@ -91,6 +91,72 @@ var _ = Describe("racekit grade", func() {
 		})
 	})
 
+	When("it grades for GitHub Classroom with points", func() {
+		It("carries the points into every report and prints Classroom's two notices last", func() {
+			out := GinkgoT().TempDir()
+			jsonPath, junitPath, summary := filepath.Join(out, "grade.json"), filepath.Join(out, "junit.xml"), filepath.Join(out, "summary.md")
+			s := racekitEnv(kitRoot, []string{"GITHUB_STEP_SUMMARY=" + summary}, "grade", "--classroom", "--points", "1=10, deadlock=30",
+				"--submission", solvedSubmission(), "--lessons", "1,3", "--json", jsonPath, "--junit", junitPath)
+			Expect(finish(s, 3*time.Minute)).To(Equal(1), "lesson 3 is missing from the submission")
+
+			lines := strings.Split(strings.TrimSuffix(string(s.Out.Contents()), "\n"), "\n")
+			Expect(len(lines)).To(BeNumerically(">", 4), "grade prints its progress:\n%s", s.Out.Contents())
+			Expect(lines[len(lines)-2:]).To(Equal([]string{
+				"::notice title=Autograding complete::Points 10/40",
+				`::notice title=Autograding report::{"totalPoints":10,"maxPoints":40}`,
+			}), "the last two lines are the reporter's notices: lesson 1 passed and earns its 10 points, lesson 3 earns none of its 30")
+			token, ok := strings.CutPrefix(lines[0], "::stop-commands::")
+			Expect(ok).To(BeTrue(), "the first line stops the runner's workflow commands, so no lesson's message can print a notice: %q", lines[0])
+			Expect(token).To(MatchRegexp(`^[A-Z2-7]{26}$`), "with a random token")
+			Expect(lines[len(lines)-3]).To(Equal("::"+token+"::"), "the commands resume just before the notices")
+			Expect(strings.Count(string(s.Out.Contents()), token)).To(Equal(2), "the token is printed only to stop and to resume")
+			Expect(lines).To(ContainElement("score: 1 of 2 lessons passed (error), 10 of 40 points"), "the score line gives the points")
+
+			var result struct {
+				Points    int `json:"points"`
+				MaxPoints int `json:"max_points"`
+				Lessons   []struct {
+					Points    int `json:"points"`
+					MaxPoints int `json:"max_points"`
+				} `json:"lessons"`
+			}
+			data, err := os.ReadFile(jsonPath)
+			Expect(err).NotTo(HaveOccurred())
+			Expect(json.Unmarshal(data, &result)).To(Succeed())
+			Expect([]int{result.Points, result.MaxPoints}).To(Equal([]int{10, 40}), "the JSON's totals are the points")
+			Expect(result.Lessons).To(HaveLen(2))
+			Expect([]int{result.Lessons[0].Points, result.Lessons[0].MaxPoints, result.Lessons[1].Points, result.Lessons[1].MaxPoints}).To(Equal([]int{10, 10, 0, 30}),
+				"each lesson says what it earned and was worth")
+
+			data, err = os.ReadFile(junitPath)
+			Expect(err).NotTo(HaveOccurred())
+			Expect(string(data)).To(And(ContainSubstring(`<property name="points" value="10"></property>`), ContainSubstring(`<property name="max_points" value="30"></property>`)),
+				"each JUnit suite has its lesson's points as properties")
+			md, err := os.ReadFile(summary)
+			Expect(err).NotTo(HaveOccurred())
+			Expect(string(md)).To(And(HavePrefix("### racekit grade: error, 1 of 2 lessons, 10 of 40 points\n"), ContainSubstring("| 03-deadlock | Deadlock | ⚠️ error | 0/30 |")),
+				"the summary table shows the points")
+		})
+
+		It("reads the points from a file the instructor keeps", func() {
+			file := filepath.Join(GinkgoT().TempDir(), "points.txt")
+			Expect(os.WriteFile(file, []byte("# autumn term\n1 = 10  # warm-up\n3 = 30\n"), 0o644)).To(Succeed())
+			s := racekit(kitRoot, "grade", "--classroom", "--points-file", file, "--submission", solvedSubmission(), "--lessons", "3")
+			Expect(finish(s, time.Minute)).To(Equal(1), "lesson 3 is missing from the submission")
+			Expect(string(s.Out.Contents())).To(HaveSuffix("::notice title=Autograding complete::Points 0/30\n"+
+				`::notice title=Autograding report::{"totalPoints":0,"maxPoints":30}`+"\n"), "lesson 3 is worth 30 points in the file, and lesson 1, not graded, counts for nothing")
+		})
+
+		It("refuses a points file with a mistake, naming its line", func() {
+			file := filepath.Join(GinkgoT().TempDir(), "points.txt")
+			Expect(os.WriteFile(file, []byte("1 = 10\n2 = ten\n"), 0o644)).To(Succeed())
+			s := racekit(kitRoot, "grade", "--points-file", file, "--lessons", "1,2")
+			Expect(finish(s, 30*time.Second)).To(Equal(2), "bad points are a usage error, found before any lesson runs")
+			Expect(string(s.Err.Contents())).To(ContainSubstring(`--points-file `+file+`: grade: line 2: "2 = ten": a lesson's points must be a whole number from 1 to 10000, got "ten"`),
+				"the error names the file, the line and what is wrong")
+		})
+	})
+
 	When("a lesson is named more than once", func() {
 		It("grades it once", func() {
 			jsonPath := filepath.Join(GinkgoT().TempDir(), "grade.json")
@@ -177,11 +243,19 @@ var _ = Describe("racekit grade", func() {
 			Entry("an unknown lesson", []string{"--lessons", "1,12"}, `no lesson "12"`),
 			Entry("a report that cannot be written", []string{"--json", "/no/such/folder/grade.json"}, "cannot write"),
 			Entry("a stray argument", []string{"submission"}, "unexpected arguments"),
+			Entry("points that are not a number", []string{"--points", "1=ten"}, `--points: grade: "1=ten": a lesson's points must be a whole number from 1 to 10000, got "ten"`),
+			Entry("points of no lesson", []string{"--points", "1=10,12=5"}, `--points: grade: "12=5": course: no lesson "12"`),
+			Entry("points that are not lesson=points", []string{"--points", "10"}, `--points: grade: "10" is not lesson=points (e.g. 1=10)`),
+			Entry("a lesson given points twice", []string{"--points", "1=10,01-lost-update=10"}, "lesson 01-lost-update is given points twice"),
+			Entry("points that leave out a lesson graded", []string{"--lessons", "1,2,3", "--points", "2=10"},
+				"--points gives no points for 01-lost-update, 03-deadlock: once points are given, every lesson graded needs them"),
+			Entry("points in a file that does not exist", []string{"--points-file", "/no/such/points.txt"}, "--points-file: open /no/such/points.txt: no such file or directory"),
+			Entry("points given twice over", []string{"--points", "1=10", "--points-file", "points.txt"}, "give --points or --points-file, not both"),
 		)
 	})
 
 	Describe("the classroom workflow", func() {
-		It("is the one the README shows, and grades with flags the command has", func() {
+		It("is the one the README shows, and grades with flags the command has, as GitHub Classroom expects", func() {
 			file, err := os.ReadFile(filepath.Join(kitRoot, ".github", "workflows", "grade.yml"))
 			Expect(err).NotTo(HaveOccurred())
 			readme, err := os.ReadFile(filepath.Join(kitRoot, "README.md"))
@@ -189,24 +263,39 @@ var _ = Describe("racekit grade", func() {
 			Expect(string(readme)).To(ContainSubstring("```yaml\n"+string(file)+"```"), "the README shows .github/workflows/grade.yml as it is")
 
 			var wf struct {
-				Jobs map[string]struct {
+				Name        string            `yaml:"name"`
+				On          []string          `yaml:"on"`
+				Permissions map[string]string `yaml:"permissions"`
+				Jobs        map[string]struct {
+					If    string `yaml:"if"`
 					Steps []struct {
 						Run string `yaml:"run"`
 					} `yaml:"steps"`
 				} `yaml:"jobs"`
 			}
 			Expect(yaml.Unmarshal(file, &wf)).To(Succeed(), "the workflow is valid YAML")
+			// The conventions of the workflows Classroom makes, which its
+			// gradebook is known to rely on.
+			Expect(wf.Name).To(Equal("Autograding Tests"), "Classroom records points from the workflow of its own name")
+			Expect(wf.On).To(ConsistOf("push", "workflow_dispatch", "repository_dispatch"), "it grades every push, by hand, and when Classroom asks")
+			Expect(wf.Permissions).To(Equal(map[string]string{"checks": "write", "actions": "read", "contents": "read"}), "Classroom's workflows' permissions, nothing more")
+			Expect(wf.Jobs).To(HaveLen(1), "one job")
+			Expect(wf.Jobs).To(HaveKey("run-autograding-tests"), "named as Classroom names it")
+			job := wf.Jobs["run-autograding-tests"]
+			Expect(job.If).To(ContainSubstring("github.actor != 'github-classroom[bot]'"), "Classroom's own first commit, the starters, is not graded")
 			var run string
-			for _, step := range wf.Jobs["grade"].Steps {
+			for _, step := range job.Steps {
 				if strings.Contains(step.Run, "racekit grade") {
 					run = step.Run
 				}
 			}
-			Expect(run).To(ContainSubstring("go run ./pkg/cmd/racekit grade"), "the workflow grades with the racekit command")
+			Expect(run).To(ContainSubstring("go run ./pkg/cmd/racekit grade --classroom"), "the workflow grades with the racekit command and prints Classroom's notices")
 			help := racekit(kitRoot, "help", "grade")
 			Expect(finish(help, 30*time.Second)).To(Equal(0))
-			for _, flag := range regexp.MustCompile(`--[a-z]+`).FindAllString(run, -1) {
-				Expect(string(help.Out.Contents())).To(ContainSubstring("-"+strings.TrimPrefix(flag, "--")+" "), "the workflow's %s is a flag of racekit grade", flag)
+			for _, flag := range regexp.MustCompile(`--[a-z][a-z-]*`).FindAllString(run, -1) {
+				// The flag package lists a flag as "  -name type" or, for a
+				// bool, "  -name" alone on its line.
+				Expect(string(help.Out.Contents())).To(MatchRegexp(`(?m)^  -`+strings.TrimPrefix(flag, "--")+`( |$)`), "the workflow's %s is a flag of racekit grade", flag)
 			}
 		})
 	})
