@@ -128,6 +128,26 @@ func localName(imp *ast.ImportSpec, importPath string) string {
 type ruleCheck struct {
 	Broken   []string
 	Unparsed []string
+	// Names is every identifier the parsed exercise files spell, for
+	// mayNameAny; nil when no file parsed.
+	Names map[string]bool
+}
+
+// mayNameAny reports whether the exercise files could refer to one of
+// names: whether one of them is spelled as an identifier anywhere in a
+// parsed file, or a file could not be parsed. Code can only use a
+// package-level name, a method or a field by spelling it (the rules refuse
+// //go:linkname and dot-imports), so false means it uses none of names.
+func (c ruleCheck) mayNameAny(names map[string]bool) bool {
+	if len(c.Unparsed) > 0 {
+		return true
+	}
+	for n := range names {
+		if c.Names[n] {
+			return true
+		}
+	}
+	return false
 }
 
 // message is the check's findings as a lesson's message, or "" when the
@@ -151,6 +171,15 @@ func breakRules(dir, shown string, files []string) ruleCheck {
 			c.Unparsed = append(c.Unparsed, fmt.Sprintf("%s (%v)", filepath.Join(shown, name), firstLine(err.Error())))
 			continue
 		}
+		if c.Names == nil {
+			c.Names = map[string]bool{}
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			if id, ok := n.(*ast.Ident); ok {
+				c.Names[id.Name] = true
+			}
+			return true
+		})
 		// Positions as the file has them: a //line directive (refused
 		// below) must not move where a complaint points.
 		at := func(p token.Pos) string {

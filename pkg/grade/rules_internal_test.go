@@ -141,3 +141,44 @@ var _ = ginkgo.Describe("the rules for exercise files, on the kit's own code", f
 		})
 	}
 })
+
+var _ = ginkgo.Describe("whether exercise code may use a spec's names", func() {
+	// write puts src in dir as name and returns dir.
+	write := func(dir, name, src string) string {
+		Expect(os.WriteFile(filepath.Join(dir, name), []byte(src), 0o644)).To(Succeed())
+		return dir
+	}
+	var specNames map[string]bool
+	ginkgo.BeforeEach(func() {
+		dir := write(ginkgo.GinkgoT().TempDir(), "x_test.go", "package p\n"+
+			"var suiteT int\nconst limit = 3\ntype recorder struct{}\nfunc (recorder) peek() int { return 0 }\nfunc helper() {}\nfunc init() {}\nvar _ = 1\n")
+		var err error
+		specNames, err = declaredNames(dir, []string{"x_test.go"})
+		Expect(err).NotTo(HaveOccurred())
+	})
+	may := func(src string) bool {
+		dir := write(ginkgo.GinkgoT().TempDir(), "code.go", src)
+		return breakRules(dir, "", []string{"code.go"}).mayNameAny(specNames)
+	}
+
+	ginkgo.It("reads a spec file's package-level names: variables, constants, types, functions and methods, not init or _", func() {
+		Expect(specNames).To(Equal(map[string]bool{"suiteT": true, "limit": true, "recorder": true, "peek": true, "helper": true}))
+	})
+
+	ginkgo.DescribeTable("says the code may use one when it spells one, however it does",
+		func(src string) {
+			Expect(may(src)).To(BeTrue(), "the compiler must decide for:\n%s", src)
+		},
+		ginkgo.Entry("a variable read", "package p\nfunc f() int { return suiteT }\n"),
+		ginkgo.Entry("a variable set by init", "package p\nfunc init() { suiteT = 0 }\n"),
+		ginkgo.Entry("a method called on a value", "package p\ntype T struct{}\nfunc f(x interface{ peek() int }) int { return x.peek() }\n"),
+		ginkgo.Entry("a type in a conversion", "package p\nvar _ = recorder{}\n"),
+		ginkgo.Entry("a local variable that only shares the name", "package p\nfunc f() int { limit := 2; return limit }\n"),
+		ginkgo.Entry("a file that does not parse", "package p\nfunc {\n"),
+	)
+
+	ginkgo.It("says the code uses none when it spells none of them", func() {
+		Expect(may("package p\nimport \"fmt\"\ntype T struct{ n int }\nfunc (t *T) Inc() { t.n++; fmt.Println(t.n) }\n")).To(BeFalse(),
+			"code that spells no name of the specs cannot use one, so the second build can be left out")
+	})
+})
