@@ -56,6 +56,9 @@ func checkLesson(ctx context.Context, e *env, l course.Lesson) (passed bool, err
 	if timeout == 0 {
 		timeout = checkTimeout
 	}
+	if err := e.warmFirst(ctx, l); err != nil {
+		return false, err
+	}
 	g := grade.Grader{Kit: e.root, Timeout: timeout}
 	res, err := g.Lesson(ctx, e.root, l)
 	if err != nil {
@@ -76,6 +79,35 @@ func checkLesson(ctx context.Context, e *env, l course.Lesson) (passed bool, err
 		e.showNext(l, st)
 	}
 	return res.Status == grade.Pass, nil
+}
+
+// warmFirst says so when lesson l's build is likely to be slow (the
+// build cache lacks the race detector's runtime, or many packages), and
+// then builds what the cache lacks, showing the seconds on a terminal, so
+// that the learner does not wait in silence for a minute or two. It asks
+// the go command what the cache lacks rather than timing the build: the
+// line comes before the wait, not a few seconds into it, and a check
+// whose specs are slow or hung is not taken for a slow build. When the
+// cache cannot be asked, or the prebuild fails, it says nothing and the
+// check's own build reports what is wrong; only a cancelled ctx is an
+// error.
+func (e *env) warmFirst(ctx context.Context, l course.Lesson) error {
+	stale, err := staleDeps(ctx, e.root, "./lessons/"+l.Dir())
+	if err != nil || !likelySlow(stale) {
+		return ctx.Err()
+	}
+	e.out.printf("%s\n", e.out.paint(dim, fmt.Sprintf(
+		"the first build compiles the race detector's runtime and the course's packages (%d not in the build cache yet): a minute or two on a cold cache",
+		len(stale))))
+	work, err := os.MkdirTemp("", "racekit-check-")
+	if err != nil {
+		return nil
+	}
+	defer os.RemoveAll(work)
+	stop := e.out.elapsed("  " + l.Dir())
+	_ = prebuild(ctx, e.root, l, work) // the check's own build says what went wrong
+	stop()
+	return ctx.Err()
 }
 
 // showCheck prints a lesson's result for the learner.

@@ -136,6 +136,22 @@ var _ = Describe("racekit check", Ordered, func() {
 		})
 	})
 
+	When("the build cache is cold", func() {
+		It("says before the build that the first build takes a minute or two, and shows no progress on a pipe", func() {
+			// A fresh GOCACHE makes the build cold; the spec stops the
+			// check once the line is out, so as not to wait the two
+			// minutes a cold build takes on two cores.
+			cache := GinkgoT().TempDir()
+			s := racekitEnv(kit, []string{"GOCACHE=" + cache}, "check", "1")
+			Eventually(s.Out, time.Minute).Should(gbytesSay("the first build compiles the race detector's runtime and the course's packages"),
+				"a learner's first check names the wait before it starts")
+			Expect(string(s.Out.Contents())).To(ContainSubstring("a minute or two on a cold cache"), "the line says how long")
+			s.Interrupt()
+			Expect(finish(s, time.Minute)).NotTo(Equal(0), "an interrupted check does not pass")
+			Expect(string(s.Out.Contents())).NotTo(ContainSubstring("\r"), "piped, check shows the one line and no progress")
+		})
+	})
+
 	When("the lesson named does not exist", func() {
 		It("exits with status 2 and lists the lessons there are", func() {
 			s, code := check("12")
