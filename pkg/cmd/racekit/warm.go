@@ -99,7 +99,7 @@ func prebuild(ctx context.Context, root string, l course.Lesson, work string) er
 // slowBuild is how many packages missing from the build cache make a
 // build likely to take more than a few seconds. A cold cache misses about
 // 320 for one lesson (the standard library rebuilt with the race detector,
-// Ginkgo and Gomega) and takes about two minutes on two cores; a pull that
+// Ginkgo and Gomega) and takes a minute or two on two cores; a pull that
 // changed the kit's pkg/ misses at most the 9 kit packages a lesson
 // imports, a few seconds' work.
 const slowBuild = 20
