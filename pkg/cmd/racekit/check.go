@@ -9,9 +9,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/racekit/racekit/pkg/course"
-	"github.com/racekit/racekit/pkg/grade"
-	"github.com/racekit/racekit/pkg/progress"
+	"github.com/racekit/racekit/pkg/internal/course"
+	"github.com/racekit/racekit/pkg/internal/grade"
+	"github.com/racekit/racekit/pkg/internal/progress"
 )
 
 // runCheck carries out racekit check.

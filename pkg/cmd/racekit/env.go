@@ -8,8 +8,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/racekit/racekit/pkg/course"
-	"github.com/racekit/racekit/pkg/progress"
+	"github.com/racekit/racekit/pkg/internal/course"
+	"github.com/racekit/racekit/pkg/internal/progress"
 )
 
 // env is what every command works with: the kit's root folder and where to

@@ -11,9 +11,9 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/racekit/racekit/pkg/course"
-	"github.com/racekit/racekit/pkg/grade"
-	"github.com/racekit/racekit/pkg/testrun"
+	"github.com/racekit/racekit/pkg/internal/course"
+	"github.com/racekit/racekit/pkg/internal/grade"
+	"github.com/racekit/racekit/pkg/internal/testrun"
 )
 
 // runGrade carries out racekit grade.

@@ -13,7 +13,7 @@ import (
 	. "github.com/onsi/gomega"
 	"go.yaml.in/yaml/v3"
 
-	"github.com/racekit/racekit/pkg/course"
+	"github.com/racekit/racekit/pkg/internal/course"
 )
 
 var _ = Describe("racekit grade", func() {

@@ -14,7 +14,7 @@ import (
 	"github.com/onsi/gomega/gbytes"
 	"github.com/onsi/gomega/gexec"
 
-	"github.com/racekit/racekit/pkg/course"
+	"github.com/racekit/racekit/pkg/internal/course"
 )
 
 // racekitBin is the racekit command, built once for the whole suite.

@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"path/filepath"
 
-	"github.com/racekit/racekit/pkg/course"
-	"github.com/racekit/racekit/pkg/hints"
-	"github.com/racekit/racekit/pkg/progress"
+	"github.com/racekit/racekit/pkg/internal/course"
+	"github.com/racekit/racekit/pkg/internal/hints"
+	"github.com/racekit/racekit/pkg/internal/progress"
 )
 
 // runHint carries out racekit hint: the next hint of a lesson's HINTS.md,

@@ -7,7 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/racekit/racekit/pkg/course"
+	"github.com/racekit/racekit/pkg/internal/course"
 )
 
 // This file holds what the learner's commands (status, hint, reset,

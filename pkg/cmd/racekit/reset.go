@@ -12,8 +12,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/racekit/racekit/pkg/course"
-	"github.com/racekit/racekit/pkg/progress"
+	"github.com/racekit/racekit/pkg/internal/course"
+	"github.com/racekit/racekit/pkg/internal/progress"
 )
 
 // backupsDir is the folder, below progress.Dir, where reset keeps the

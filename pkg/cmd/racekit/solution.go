@@ -13,8 +13,8 @@ import (
 
 	"github.com/aymanbagabas/go-udiff"
 
-	"github.com/racekit/racekit/pkg/course"
-	"github.com/racekit/racekit/pkg/progress"
+	"github.com/racekit/racekit/pkg/internal/course"
+	"github.com/racekit/racekit/pkg/internal/progress"
 )
 
 // runSolution carries out racekit solution: the solution's exercise files

@@ -7,7 +7,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
-	"github.com/racekit/racekit/pkg/course"
+	"github.com/racekit/racekit/pkg/internal/course"
 )
 
 var _ = Describe("racekit solution", func() {

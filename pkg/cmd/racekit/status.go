@@ -4,8 +4,8 @@ import (
 	"context"
 	"strings"
 
-	"github.com/racekit/racekit/pkg/course"
-	"github.com/racekit/racekit/pkg/progress"
+	"github.com/racekit/racekit/pkg/internal/course"
+	"github.com/racekit/racekit/pkg/internal/progress"
 )
 
 // comingLater is the status of a lesson of the course that is not in this

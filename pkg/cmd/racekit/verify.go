@@ -6,12 +6,12 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/racekit/racekit/pkg/course"
-	"github.com/racekit/racekit/pkg/verify"
+	"github.com/racekit/racekit/pkg/internal/course"
+	"github.com/racekit/racekit/pkg/internal/verify"
 )
 
 // runVerify carries out racekit verify: the kit's checks of its own course,
-// the very list pkg/verify's tests run, one line per check.
+// the very list pkg/internal/verify's tests run, one line per check.
 func runVerify(ctx context.Context, e *env, args []string) error {
 	fs := e.flags("verify")
 	runs := fs.Int("runs", verify.RunsEach, "how many times each starter and solution runs at each GOMAXPROCS and pinned to one CPU, with and without -race (1 for a quick pass; more to catch a spec that fails or passes by luck)")

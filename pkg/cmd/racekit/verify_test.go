@@ -9,8 +9,8 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
-	"github.com/racekit/racekit/pkg/course"
-	"github.com/racekit/racekit/pkg/verify"
+	"github.com/racekit/racekit/pkg/internal/course"
+	"github.com/racekit/racekit/pkg/internal/verify"
 )
 
 var _ = Describe("racekit verify", func() {
@@ -33,7 +33,7 @@ var _ = Describe("racekit verify", func() {
 	When("the kit's lesson is as it ships", func() {
 		It("lists every check of the lesson with a ✓, the same checks the kit's tests run, and exits 0", func() {
 			// A copy with only two of the lesson's fixtures, a correct fix
-			// and a wrong one: the kit's own tests (pkg/verify) build and
+			// and a wrong one: the kit's own tests (pkg/internal/verify) build and
 			// check them all, which here would only be done a second time.
 			kit := tempKit()
 			for _, name := range []string{"lock-defer-unlock", "lock-incref-only"} {

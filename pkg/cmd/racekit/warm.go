@@ -12,8 +12,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/racekit/racekit/pkg/course"
-	"github.com/racekit/racekit/pkg/testrun"
+	"github.com/racekit/racekit/pkg/internal/course"
+	"github.com/racekit/racekit/pkg/internal/testrun"
 )
 
 // runWarm carries out racekit warm: it fills the go command's build cache

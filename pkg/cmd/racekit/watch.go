@@ -5,9 +5,9 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/racekit/racekit/pkg/course"
-	"github.com/racekit/racekit/pkg/progress"
-	"github.com/racekit/racekit/pkg/watch"
+	"github.com/racekit/racekit/pkg/internal/course"
+	"github.com/racekit/racekit/pkg/internal/progress"
+	"github.com/racekit/racekit/pkg/internal/watch"
 )
 
 // runWatch carries out racekit watch: it checks the lesson, then checks it

@@ -11,7 +11,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
-	"github.com/racekit/racekit/pkg/watch"
+	"github.com/racekit/racekit/pkg/internal/watch"
 )
 
 var _ = Describe("watchLoop", func() {

@@ -9,9 +9,9 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
-	"github.com/racekit/racekit/pkg/course"
 	"github.com/racekit/racekit/pkg/interleave"
 	"github.com/racekit/racekit/pkg/interleave/interleavetest"
+	"github.com/racekit/racekit/pkg/internal/course"
 )
 
 // read and write are the trace events of goroutine A reading or writing the

@@ -9,7 +9,7 @@ import (
 	"github.com/onsi/gomega/gcustom"
 	"github.com/onsi/gomega/types"
 
-	"github.com/racekit/racekit/pkg/course"
+	"github.com/racekit/racekit/pkg/internal/course"
 )
 
 // UseTheKitsSync succeeds when the lesson code in an fs.FS, or in a folder

@@ -29,9 +29,9 @@ import (
 
 	"github.com/aymanbagabas/go-udiff"
 
-	"github.com/racekit/racekit/pkg/course"
-	"github.com/racekit/racekit/pkg/hints"
-	"github.com/racekit/racekit/pkg/verify"
+	"github.com/racekit/racekit/pkg/internal/course"
+	"github.com/racekit/racekit/pkg/internal/hints"
+	"github.com/racekit/racekit/pkg/internal/verify"
 )
 
 // Command is the command that rewrites the guide's generated sections,
@@ -140,7 +140,7 @@ func lineOffsets(doc, line string) []int {
 }
 
 // WrongFixTables makes the wrong-fixes section for lessons: a heading and a
-// table per lesson, one row per fixture, as pkg/verify reads them.
+// table per lesson, one row per fixture, as pkg/internal/verify reads them.
 func WrongFixTables(root string, lessons []course.Lesson) (string, error) {
 	var b strings.Builder
 	for i, l := range lessons {
