@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"flag"
 	"fmt"
 	"io/fs"
 	"os"
@@ -32,12 +33,25 @@ func runGrade(ctx context.Context, e *env, args []string) error {
 	only := fs.String("lessons", "", "grade only these lessons, by number or slug, comma-separated (default: every lesson in the kit)")
 	pointsList := fs.String("points", "", "what each lesson is worth, lesson=points comma-separated (1=10,deadlock=20); every lesson graded must be named (default: 1 point each)")
 	pointsFile := fs.String("points-file", "", "read what each lesson is worth from this file: one lesson = points a line, # starts a comment")
+	class := fs.String("class", "", "grade a whole class: every folder in DIR is one learner's racekit checkout")
+	outDir := fs.String("out", "", "with --class, write class.md, class.csv and each learner's NAME.json here (default: DIR-grades beside the class folder)")
 	classroom := fs.Bool("classroom", false, "print the points last as GitHub Classroom's reporter does: the notices \"Points X/Y\" and {\"totalPoints\":X,\"maxPoints\":Y}")
 	if err := e.parse(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
-		return usagef("unexpected arguments %q: name the submission with --submission DIR", strings.Join(fs.Args(), " "))
+		return usagef("unexpected arguments %q: name the submission with --submission DIR, or a class with --class DIR", strings.Join(fs.Args(), " "))
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if *class != "" {
+		for _, name := range []string{"submission", "json", "junit", "classroom"} {
+			if set[name] {
+				return usagef("--%s grades one submission; with --class, the reports go to --out", name)
+			}
+		}
+	} else if set["out"] {
+		return usagef("--out is for --class; for one submission, use --json and --junit")
 	}
 	for _, f := range []struct {
 		name string
@@ -51,6 +65,30 @@ func runGrade(ctx context.Context, e *env, args []string) error {
 			return usagef("%s must be positive, got %v", f.name, f.got)
 		}
 	}
+	lessons := course.InKit()
+	if *only != "" {
+		var names []string
+		for _, name := range strings.Split(*only, ",") {
+			names = append(names, strings.TrimSpace(name))
+		}
+		var err error
+		if lessons, err = e.lessons(names); err != nil {
+			return fmt.Errorf("--lessons: %w", err)
+		}
+	}
+	points, err := readPoints(*pointsList, *pointsFile, lessons)
+	if err != nil {
+		return err
+	}
+	g := grade.Grader{
+		Kit: e.root, Timeout: *timeout, BuildTimeout: *buildTimeout,
+		Memory: int64(memory), BuildMemory: int64(buildMemory), Threads: *threads,
+	}
+	limits := fmt.Sprintf("with the kit's specs (-race, at most %s, %s and %d threads each; builds at most %s and %s)\nlimits enforced by %s",
+		*timeout, testrun.FormatBytes(int64(memory)), *threads, *buildTimeout, testrun.FormatBytes(int64(buildMemory)), testrun.HowLimited())
+	if *class != "" {
+		return e.gradeClass(ctx, g, *class, *outDir, lessons, points, limits)
+	}
 	sub, err := filepath.Abs(*submission)
 	if err != nil {
 		return err
@@ -60,20 +98,6 @@ func runGrade(ctx context.Context, e *env, args []string) error {
 	}
 	if st, err := os.Stat(filepath.Join(sub, "lessons")); err != nil || !st.IsDir() {
 		return usagef("--submission %s has no lessons/ folder: give the root of the learner's racekit checkout", *submission)
-	}
-	lessons := course.InKit()
-	if *only != "" {
-		var names []string
-		for _, name := range strings.Split(*only, ",") {
-			names = append(names, strings.TrimSpace(name))
-		}
-		if lessons, err = e.lessons(names); err != nil {
-			return fmt.Errorf("--lessons: %w", err)
-		}
-	}
-	points, err := readPoints(*pointsList, *pointsFile, lessons)
-	if err != nil {
-		return err
 	}
 	// Try the output files first, so that a bad path fails now and not
 	// after every lesson has run.
@@ -86,14 +110,10 @@ func runGrade(ctx context.Context, e *env, args []string) error {
 		}
 	}
 
-	g := grade.Grader{
-		Kit: e.root, Timeout: *timeout, BuildTimeout: *buildTimeout,
-		Memory: int64(memory), BuildMemory: int64(buildMemory), Threads: *threads,
-		Graded: func(lr grade.Lesson) {
-			// The message carries a submission's text (a panic's): printed
-			// as it is, its escapes could redraw this line as a pass.
-			e.out.printf("  %-22s %s  %s\n", lr.Lesson.Dir(), e.out.statusWord(lr.Status), indent(printable(lr.Message), "  "+strings.Repeat(" ", 22+1+5+2)))
-		},
+	g.Graded = func(lr grade.Lesson) {
+		// The message carries a submission's text (a panic's): printed
+		// as it is, its escapes could redraw this line as a pass.
+		e.out.printf("  %-22s %s  %s\n", lr.Lesson.Dir(), e.out.statusWord(lr.Status), indent(printable(lr.Message), "  "+strings.Repeat(" ", 22+1+5+2)))
 	}
 	// A lesson's message is the submission's text, and the Actions runner
 	// takes a line of it that starts with "::" for a workflow command: a
@@ -110,9 +130,7 @@ func runGrade(ctx context.Context, e *env, args []string) error {
 			}
 		}()
 	}
-	e.out.printf("grading %s of %s with the kit's specs (-race, at most %s, %s and %d threads each; builds at most %s and %s)\n",
-		plural(len(lessons), "lesson"), sub, *timeout, testrun.FormatBytes(int64(memory)), *threads, *buildTimeout, testrun.FormatBytes(int64(buildMemory)))
-	e.out.printf("limits enforced by %s\n\n", testrun.HowLimited())
+	e.out.printf("grading %s of %s %s\n\n", plural(len(lessons), "lesson"), sub, limits)
 	r, err := g.Grade(ctx, sub, lessons)
 	if err != nil {
 		return err

@@ -51,7 +51,7 @@ func init() {
 		{"reset", "<lesson>", "restore a lesson's starter files (yours are backed up first)", runReset},
 		{"solution", "<lesson> [--force]", "show a lesson's solution as a diff against your files", runSolution},
 		{"warm", "[lesson...]", "build every lesson under -race ahead of time, so that no first check waits minutes (for a workshop room)", runWarm},
-		{"grade", "[--submission DIR] [--json F] [--junit F] [--timeout D] [--build-timeout D] [--memory M] [--build-memory M] [--threads N] [--lessons L] [--points L=P,...|--points-file F] [--classroom]", "grade every lesson of a submission (for instructors and CI)", runGrade},
+		{"grade", "[--submission DIR | --class DIR [--out DIR]] [--json F] [--junit F] [--timeout D] [--build-timeout D] [--memory M] [--build-memory M] [--threads N] [--lessons L] [--points L=P,...|--points-file F] [--classroom]", "grade every lesson of a submission, or of a whole class (for instructors and CI)", runGrade},
 		{"verify", "[--runs N] [--fixture-runs N] [lesson...]", "check the kit itself: every starter fails for its reason, every solution and fixture does as it should", runVerify},
 		{"lab", "[experiment...] [--quick] [--cpython] [--svg DIR] [--json F]", "run the source material's experiments on the VM (and CPython) and compare with the seeds' figures", runLab},
 		{"help", "[command]", "show this list, or one command's flags", nil},

@@ -25,4 +25,9 @@
 // written as JSON (WriteJSON), JUnit XML through Ginkgo's own reporter
 // (WriteJUnit), a markdown table (WriteSummary) and the two notices GitHub
 // Classroom reads (WriteClassroomNotices).
+//
+// GradeClass grades a folder of learner checkouts with the same rules, and
+// WriteClass writes the class table (markdown and CSV) and each learner's
+// JSON. Lessons whose code is byte for byte that of a lesson graded before
+// take its verdict (Verdicts) rather than being built and run again.
 package grade

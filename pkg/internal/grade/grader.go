@@ -102,6 +102,11 @@ type Grader struct {
 	// has it, in the order the lessons were asked for, from the goroutine
 	// that called Grade: a command can show progress with it.
 	Graded func(Lesson)
+	// Verdicts, when not nil, remembers every lesson's verdict, and a
+	// lesson whose code was graded before with this Grader's settings
+	// takes that verdict (marked Reused) instead of being built and run:
+	// give one Verdicts to the gradings of a whole class.
+	Verdicts *Verdicts
 }
 
 // Grade grades lessons of the submission rooted at submission (a folder
@@ -176,7 +181,6 @@ func (g Grader) Lesson(ctx context.Context, submission string, l course.Lesson) 
 
 // lesson is Lesson, before the result's texts are bounded.
 func (g Grader) lesson(ctx context.Context, submission string, l course.Lesson) (Lesson, error) {
-	timeout := cmp.Or(g.Timeout, DefaultTimeout)
 	kitDir := l.LessonDir(g.Kit)
 	out := Lesson{Slug: l.Slug, Title: l.Title, MaxScore: 1, Lesson: l, Dir: kitDir}
 	subDir := l.LessonDir(submission)
@@ -197,12 +201,6 @@ func (g Grader) lesson(ctx context.Context, submission string, l course.Lesson) 
 	if msg := tooBig(sizes, exercise); msg != "" {
 		return out.error(msg, ""), nil
 	}
-	work, err := os.MkdirTemp("", "racekit-grade-"+l.Dir()+"-")
-	if err != nil {
-		return out, fmt.Errorf("grade: %w", err)
-	}
-	defer os.RemoveAll(work)
-
 	// The pristine specs come from the kit's solution, whose spec files
 	// are byte-identical to the lesson's.
 	specs, err := course.SpecFiles(l.SolutionDir(g.Kit))
@@ -218,6 +216,30 @@ func (g Grader) lesson(ctx context.Context, submission string, l course.Lesson) 
 	if msg := rules.message(); msg != "" {
 		return out.refuse(msg), nil
 	}
+	if out.Code, err = course.Fingerprint(course.ExerciseFiles, subDir); err != nil {
+		return out.error(fmt.Sprintf("the submission's lessons/%s folder cannot be read: %v", l.Dir(), err), ""), nil
+	}
+	if g.Verdicts == nil {
+		return g.run(ctx, out, subDir, exercise, specs, rules)
+	}
+	return g.Verdicts.reach(ctx, g.verdictKey(out), func() (Lesson, error) {
+		return g.run(ctx, out, subDir, exercise, specs, rules)
+	})
+}
+
+// run builds the lesson's exercise files, subDir's exercise, with the
+// kit's specs and runs them: the part of grading a lesson that Verdicts
+// saves, since it depends on nothing but the exercise files' bytes and
+// out's notes once the checks before it have passed.
+func (g Grader) run(ctx context.Context, out Lesson, subDir string, exercise, specs []string, rules ruleCheck) (Lesson, error) {
+	l := out.Lesson
+	timeout := cmp.Or(g.Timeout, DefaultTimeout)
+	kitDir := l.LessonDir(g.Kit)
+	work, err := os.MkdirTemp("", "racekit-grade-"+l.Dir()+"-")
+	if err != nil {
+		return out, fmt.Errorf("grade: %w", err)
+	}
+	defer os.RemoveAll(work)
 	src := map[string]string{} // file name in the lesson -> file to copy
 	for _, name := range exercise {
 		src[name] = filepath.Join(subDir, name)

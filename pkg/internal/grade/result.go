@@ -71,6 +71,14 @@ type Lesson struct {
 	// checks when one failed: the race detector, the rules, the build.
 	Specs []Spec `json:"specs"`
 
+	// Code is the SHA-256 of the names and bytes of the lesson's exercise
+	// files (course.Fingerprint), once grading has read them: two lessons
+	// with the same Code have the same code, byte for byte.
+	Code string `json:"code,omitempty"`
+	// Reused is true when the verdict is that of an identical lesson
+	// graded before (see Verdicts), not built and run again.
+	Reused bool `json:"reused,omitempty"`
+
 	// Lesson is the lesson graded.
 	Lesson course.Lesson `json:"-"`
 	// Report is Ginkgo's report of the lesson's suite, with the race

@@ -21,11 +21,13 @@ import (
 //	{"status": "pass"|"fail"|"error", "score": N, "max_score": M,
 //	 "points": P, "max_points": Q,
 //	 "lessons": [{"slug", "title", "status", "score", "max_score",
-//	              "points", "max_points", "message",
+//	              "points", "max_points", "message", "code", "reused",
 //	              "specs": [{"name", "status", "message"}]}]}
 //
 // score and max_score count lessons; points and max_points are what the
-// lessons earned and are worth (see Result.Weigh).
+// lessons earned and are worth (see Result.Weigh). code (Lesson.Code) is
+// there once grading has read the lesson's code, and reused
+// (Lesson.Reused) only when it is true.
 func WriteJSON(w io.Writer, r Result) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
