@@ -12,6 +12,7 @@ import (
 	"github.com/racekit/racekit/pkg/internal/course"
 	"github.com/racekit/racekit/pkg/internal/grade"
 	"github.com/racekit/racekit/pkg/internal/progress"
+	"github.com/racekit/racekit/pkg/internal/testrun"
 )
 
 // runCheck carries out racekit check.
@@ -92,8 +93,8 @@ func checkLesson(ctx context.Context, e *env, l course.Lesson) (passed bool, err
 // check's own build reports what is wrong; only a cancelled ctx is an
 // error.
 func (e *env) warmFirst(ctx context.Context, l course.Lesson) error {
-	stale, err := staleDeps(ctx, e.root, "./lessons/"+l.Dir())
-	if err != nil || !likelySlow(stale) {
+	stale, err := testrun.StaleDeps(ctx, e.root, "./lessons/"+l.Dir())
+	if err != nil || !testrun.LikelySlow(stale) {
 		return ctx.Err()
 	}
 	e.out.printf("%s\n", e.out.paint(dim, fmt.Sprintf(
@@ -105,7 +106,7 @@ func (e *env) warmFirst(ctx context.Context, l course.Lesson) error {
 	}
 	defer os.RemoveAll(work)
 	stop := e.out.elapsed("  " + l.Dir())
-	_ = prebuild(ctx, e.root, l, work) // the check's own build says what went wrong
+	_ = grade.Prebuild(ctx, e.root, l, work) // the check's own build says what went wrong
 	stop()
 	return ctx.Err()
 }

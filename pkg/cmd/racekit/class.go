@@ -54,6 +54,9 @@ func (e *env) gradeClass(ctx context.Context, g grade.Grader, class, out string,
 	if len(skipped) > 0 {
 		e.out.println()
 	}
+	if err := e.warmForGrading(ctx, lessons); err != nil {
+		return err
+	}
 	width := len("learner")
 	for _, name := range learners {
 		width = max(width, len([]rune(printable(name))))

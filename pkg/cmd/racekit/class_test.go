@@ -33,7 +33,7 @@ var _ = Describe("racekit grade --class", func() {
 			lesson(class, "bob", 1, solution) // copied the solutions
 			lesson(class, "bob", 2, solution)
 			Expect(copyTree(filepath.Join(class, "bob"), filepath.Join(class, "carol"))).To(Succeed()) // and so did carol
-			lesson(class, "dave", 1, starter)                                                        // a wrong fix, then lesson 2 solved
+			lesson(class, "dave", 1, starter)                                                          // a wrong fix, then lesson 2 solved
 			wrong, err := os.ReadFile(filepath.Join(kitRoot, "testdata", "fixtures", "01-lost-update", "get-set-helpers", "object.go"))
 			Expect(err).NotTo(HaveOccurred())
 			Expect(os.WriteFile(filepath.Join(class, "dave", "lessons", "01-lost-update", "object.go"), wrong, 0o644)).To(Succeed())

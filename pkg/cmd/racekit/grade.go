@@ -131,6 +131,9 @@ func runGrade(ctx context.Context, e *env, args []string) error {
 		}()
 	}
 	e.out.printf("grading %s of %s %s\n\n", plural(len(lessons), "lesson"), sub, limits)
+	if err := e.warmForGrading(ctx, lessons); err != nil {
+		return err
+	}
 	r, err := g.Grade(ctx, sub, lessons)
 	if err != nil {
 		return err

@@ -1,18 +1,14 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
-	"path/filepath"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/racekit/racekit/pkg/internal/course"
+	"github.com/racekit/racekit/pkg/internal/grade"
 	"github.com/racekit/racekit/pkg/internal/testrun"
 )
 
@@ -39,7 +35,7 @@ func runWarm(ctx context.Context, e *env, args []string) error {
 	for i, l := range lessons {
 		pkgs[i] = "./solutions/" + l.Dir()
 	}
-	stale, err := staleDeps(ctx, e.root, pkgs...)
+	stale, err := testrun.StaleDeps(ctx, e.root, pkgs...)
 	if err != nil {
 		return err
 	}
@@ -50,6 +46,19 @@ func runWarm(ctx context.Context, e *env, args []string) error {
 	}
 	e.out.printf("%s %s under -race, with the race detector's runtime and the kit's packages they import (%d packages not in the build cache yet)\n",
 		e.out.paint(bold, "building"), lessonCount(len(lessons)), len(stale))
+	if err := e.prebuildAll(ctx, lessons); err != nil {
+		return err
+	}
+	e.out.printf("warm in %.1f s: checking these lessons now compiles only the learner's own code\n",
+		e.now().Sub(start).Seconds())
+	return nil
+}
+
+// prebuildAll prebuilds lessons one after the other, a line each with the
+// seconds it took (and, on a terminal, the seconds as they pass). One at a
+// time on purpose: two go commands building on a cold cache at once each
+// compile the same standard library and kit packages.
+func (e *env) prebuildAll(ctx context.Context, lessons []course.Lesson) error {
 	work, err := os.MkdirTemp("", "racekit-warm-")
 	if err != nil {
 		return fmt.Errorf("warm: %w", err)
@@ -58,7 +67,7 @@ func runWarm(ctx context.Context, e *env, args []string) error {
 	for _, l := range lessons {
 		began := e.now()
 		stop := e.out.elapsed(fmt.Sprintf("  lesson %d, %s", l.Number, l.Dir()))
-		err := prebuild(ctx, e.root, l, work)
+		err := grade.Prebuild(ctx, e.root, l, work)
 		stop()
 		if ctx.Err() != nil {
 			return ctx.Err()
@@ -68,8 +77,28 @@ func runWarm(ctx context.Context, e *env, args []string) error {
 		}
 		e.out.printf("  lesson %d, %s: built in %.1f s\n", l.Number, l.Dir(), e.now().Sub(began).Seconds())
 	}
-	e.out.printf("warm in %.1f s: checking these lessons now compiles only the learner's own code\n",
-		e.now().Sub(start).Seconds())
+	return nil
+}
+
+// warmForGrading prebuilds lessons (prebuildAll) when the build cache
+// lacks enough of what they import for the first builds to be slow
+// (likelySlow), saying so first: grading builds two lessons at once, and
+// on a cold cache both would compile the same packages. When the cache
+// cannot be asked, it does nothing and grading goes on as it would.
+func (e *env) warmForGrading(ctx context.Context, lessons []course.Lesson) error {
+	pkgs := make([]string, len(lessons))
+	for i, l := range lessons {
+		pkgs[i] = "./solutions/" + l.Dir()
+	}
+	stale, err := testrun.StaleDeps(ctx, e.root, pkgs...)
+	if err != nil || !testrun.LikelySlow(stale) {
+		return ctx.Err()
+	}
+	e.out.printf("the build cache lacks %d packages the lessons import (a cold cache): building them once, lesson by lesson, before grading\n", len(stale))
+	if err := e.prebuildAll(ctx, lessons); err != nil {
+		return err
+	}
+	e.out.println()
 	return nil
 }
 
@@ -79,80 +108,6 @@ func lessonCount(n int) string {
 		return "1 lesson"
 	}
 	return fmt.Sprintf("%d lessons", n)
-}
-
-// prebuild compiles lesson l's solution into a test binary in work, with
-// the flags a check's build uses (-race, and go test's vet checks), so
-// that every package a check of l imports is in the build cache. The
-// binary itself is thrown away: a check links its own.
-func prebuild(ctx context.Context, root string, l course.Lesson, work string) error {
-	err := testrun.Compile(ctx, testrun.Build{
-		Dir: root, Package: "./solutions/" + l.Dir(), Race: true,
-		Output: filepath.Join(work, l.Package+".test"),
-	})
-	if err != nil {
-		return fmt.Errorf("the kit's solutions/%s does not build under -race: %w", l.Dir(), err)
-	}
-	return nil
-}
-
-// slowBuild is how many packages missing from the build cache make a
-// build likely to take more than a few seconds. A cold cache misses about
-// 320 for one lesson (the standard library rebuilt with the race detector,
-// Ginkgo and Gomega) and takes a minute or two on two cores; a pull that
-// changed the kit's pkg/ misses at most the 9 kit packages a lesson
-// imports, a few seconds' work.
-const slowBuild = 20
-
-// likelySlow reports whether a build whose missing packages are stale (as
-// staleDeps finds them) is likely to be slow enough to deserve a word
-// first: when the race detector's runtime must be compiled, every package
-// above it must be too, and so must any build missing slowBuild packages
-// or more.
-func likelySlow(stale []string) bool {
-	for _, p := range stale {
-		if p == "runtime" {
-			return true
-		}
-	}
-	return len(stale) >= slowBuild
-}
-
-// staleDeps returns the import paths of the packages a race-enabled test
-// build of pkgs (./relative to root) would compile because the build cache
-// lacks them. It asks `go list -deps -test -race`, which hashes the
-// sources and looks in the cache without compiling anything: about 0.4 s
-// warm, 0.8 s cold. It leaves out test mains, which are linked afresh
-// every time, and pkgs as built without their test files: a test build
-// compiles a package with internal test files only with them, as the
-// variant "p [p.test]", which is counted.
-func staleDeps(ctx context.Context, root string, pkgs ...string) ([]string, error) {
-	args := append([]string{"list", "-e", "-deps", "-test", "-race",
-		"-f", `{{if .Stale}}{{.ImportPath}}{{"\t"}}{{.Dir}}{{"\n"}}{{end}}`}, pkgs...)
-	cmd := exec.CommandContext(ctx, "go", args...)
-	cmd.Dir = root
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		return nil, fmt.Errorf("go list cannot say what the build cache lacks: %w\n%s", err, strings.TrimSpace(stderr.String()))
-	}
-	named := make([]string, len(pkgs))
-	for i, p := range pkgs {
-		named[i] = filepath.Join(root, p)
-	}
-	var stale []string
-	for line := range strings.Lines(string(out)) {
-		// "p", "p [p.test]" (p with its test files) or "p.test" (the main).
-		path, dir, _ := strings.Cut(strings.TrimSpace(line), "\t")
-		switch {
-		case path == "", strings.HasSuffix(path, ".test"):
-		case !strings.Contains(path, " [") && slices.Contains(named, dir):
-		default:
-			stale = append(stale, path)
-		}
-	}
-	return stale, nil
 }
 
 // elapsed shows, when p writes to a terminal, label followed by the
