@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io/fs"
 	"os"
 	"strings"
@@ -52,7 +51,7 @@ const checkTimeout = 30 * time.Second
 // files, and nothing in the checkout is written but the progress file.
 func checkLesson(ctx context.Context, e *env, l course.Lesson) (passed bool, err error) {
 	start := e.now()
-	e.out.printf("%s %s: running its specs under -race...\n", e.out.paint(bold, "checking"), l.Dir())
+	e.out.printf("%s %s: running its specs under -race...\n", e.out.paint(bold, e.out.tr("checking")), l.Dir())
 	timeout := e.checkTimeout
 	if timeout == 0 {
 		timeout = checkTimeout
@@ -66,7 +65,7 @@ func checkLesson(ctx context.Context, e *env, l course.Lesson) (passed bool, err
 		return false, err
 	}
 	e.showCheck(l, res)
-	e.out.printf("%s\n", e.out.paint(dim, fmt.Sprintf("(checked in %.1f s)", e.now().Sub(start).Seconds())))
+	e.out.printf("%s\n", e.out.paint(dim, e.out.tr("(checked in %.1f s)", e.now().Sub(start).Seconds())))
 
 	st, err := progress.Load(e.root)
 	if err != nil {
@@ -97,7 +96,7 @@ func (e *env) warmFirst(ctx context.Context, l course.Lesson) error {
 	if err != nil || !testrun.LikelySlow(stale) {
 		return ctx.Err()
 	}
-	e.out.printf("%s\n", e.out.paint(dim, fmt.Sprintf(
+	e.out.printf("%s\n", e.out.paint(dim, e.out.tr(
 		"the first build compiles the race detector's runtime and the course's packages (%d not in the build cache yet): a minute or two on a cold cache",
 		len(stale))))
 	work, err := os.MkdirTemp("", "racekit-check-")
@@ -117,7 +116,7 @@ func (e *env) showCheck(l course.Lesson, res grade.Lesson) {
 	p.println()
 	switch res.Status {
 	case grade.Pass:
-		p.printf("%s %s\n", p.paint(green+";"+bold, "✓ passed:"), res.Message)
+		p.printf("%s %s\n", p.paint(green+";"+bold, p.tr("✓ passed:")), res.Message)
 	case grade.Error:
 		// "does not build: ...", "hangs: ...", "crashed: ...": the message
 		// says what kept the specs from finishing. Some have no colon ("the
@@ -126,7 +125,7 @@ func (e *env) showCheck(l course.Lesson, res grade.Lesson) {
 		p.printf("%s%s\n", p.paint(yellow+";"+bold, "✗ "+head), indent(rest, "  "))
 	default:
 		summary, _, _ := strings.Cut(res.Message, "\n")
-		p.printf("%s %s\n", p.paint(red+";"+bold, "✗ failed:"), summary)
+		p.printf("%s %s\n", p.paint(red+";"+bold, p.tr("✗ failed:")), summary)
 		skipped := 0
 		for _, s := range res.Specs {
 			switch s.Status {
@@ -138,7 +137,7 @@ func (e *env) showCheck(l course.Lesson, res grade.Lesson) {
 			}
 		}
 		if skipped > 0 {
-			p.printf("\n%s\n", p.paint(dim, fmt.Sprintf("%d later specs were skipped after the failure; they run once the specs before them pass.", skipped)))
+			p.printf("\n%s\n", p.paint(dim, p.tr("%d later specs were skipped after the failure; they run once the specs before them pass.", skipped)))
 		}
 		if strings.Contains(res.Message, "ignored test files") {
 			_, notes, _ := strings.Cut(res.Message, "ignored test files")
@@ -191,5 +190,5 @@ func (e *env) showNext(l course.Lesson, st *progress.State) {
 		return
 	}
 	e.out.printf("\nWell done! Next: lesson %d, %s. Read lessons/%s/README.md, then run %s\n",
-		next.Number, next.Title, next.Dir(), e.suggest("check", next.Number))
+		next.Number, e.out.text(next.Title), next.Dir(), e.suggest("check", next.Number))
 }

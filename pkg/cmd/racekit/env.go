@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/text/language"
+
 	"github.com/racekit/racekit/pkg/internal/course"
 	"github.com/racekit/racekit/pkg/internal/progress"
 )
@@ -24,13 +26,14 @@ type env struct {
 	checkTimeout time.Duration
 }
 
-// newEnv finds the kit's root from the working directory.
-func newEnv(stdout, stderr io.Writer) (*env, error) {
+// newEnv finds the kit's root from the working directory; the command
+// speaks lang.
+func newEnv(stdout, stderr io.Writer, lang language.Tag) (*env, error) {
 	root, err := course.Root()
 	if err != nil {
 		return nil, err
 	}
-	return &env{root: root, out: newPrinter(stdout), errOut: newPrinter(stderr), now: time.Now}, nil
+	return &env{root: root, out: newPrinter(stdout, lang), errOut: newPrinter(stderr, lang), now: time.Now}, nil
 }
 
 // flags returns an empty flag set for the named command. Parse it with
@@ -50,20 +53,20 @@ func (e *env) parse(fs *flag.FlagSet, args []string) error {
 		name := strings.TrimPrefix(fs.Name(), "racekit ")
 		for _, c := range commands {
 			if c.name == name {
-				fmt.Fprintf(e.out, "usage: racekit %s %s\n\n%s\n", c.name, c.args, c.summary)
+				e.out.printf("usage: racekit %s %s\n\n%s\n", c.name, c.args, e.out.text(c.summary))
 			}
 		}
 		fs.SetOutput(e.out)
 		hasFlags := false
 		fs.VisitAll(func(*flag.Flag) { hasFlags = true })
 		if hasFlags {
-			fmt.Fprintln(e.out, "\nflags:")
+			e.out.printf("\nflags:\n")
 			fs.PrintDefaults()
 		}
 		return flag.ErrHelp
 	}
 	if err != nil {
-		return &usageError{err.Error()}
+		return usageText(err.Error())
 	}
 	return nil
 }
@@ -92,7 +95,7 @@ func (e *env) lesson(args []string, optional bool) (course.Lesson, error) {
 	}
 	l, err := course.Find(args[0])
 	if err != nil {
-		return course.Lesson{}, &usageError{err.Error()}
+		return course.Lesson{}, usageText(err.Error())
 	}
 	if !l.InKit {
 		return course.Lesson{}, usagef("lesson %d (%s) is not in this version of the kit yet; the lessons are %s", l.Number, l.Slug, lessonList())

@@ -2,11 +2,11 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"path/filepath"
 
 	"github.com/racekit/racekit/pkg/internal/course"
 	"github.com/racekit/racekit/pkg/internal/hints"
+	"github.com/racekit/racekit/pkg/internal/i18n"
 	"github.com/racekit/racekit/pkg/internal/progress"
 )
 
@@ -21,8 +21,7 @@ func runHint(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	path := filepath.Join(l.LessonDir(e.root), hints.FileName)
-	hs, err := hints.Load(path)
+	hs, err := hints.Load(e.hintsFile(l))
 	if err != nil {
 		return err
 	}
@@ -72,8 +71,21 @@ func runHint(ctx context.Context, e *env, args []string) error {
 // showHint prints hint h of lesson l, which has total hints.
 func (e *env) showHint(l course.Lesson, h hints.Hint, total int) {
 	p := e.out
-	p.printf("%s\n\n", p.paint(bold, fmt.Sprintf("Lesson %d, %s: hint %d of %d", l.Number, l.Title, h.Number, total)))
+	p.printf("%s\n\n", p.paint(bold, p.tr("Lesson %d, %s: hint %d of %d", l.Number, p.text(l.Title), h.Number, total)))
 	p.printf("%s\n\n", h.Body)
+}
+
+// hintsFile is lesson l's hints file in the learner's language: HINTS.ko.md
+// for Korean when the lesson has one, else HINTS.md. The two hold the same
+// hints in the same order (the kit's tests check it), so the count of hints
+// seen holds for both.
+func (e *env) hintsFile(l course.Lesson) string {
+	if e.out.lang == i18n.Korean {
+		if ko := filepath.Join(l.LessonDir(e.root), hints.KoreanFileName); !missing(ko) {
+			return ko
+		}
+	}
+	return filepath.Join(l.LessonDir(e.root), hints.FileName)
 }
 
 // pointAtSolution tells a learner who has seen every hint of lesson l where

@@ -11,6 +11,8 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"golang.org/x/text/language"
+
 	"github.com/racekit/racekit/pkg/internal/lab"
 )
 
@@ -18,7 +20,7 @@ var _ = Describe("the lab's table", func() {
 	// table prints res as racekit lab does, and returns its lines.
 	table := func(res lab.Result) []string {
 		var out strings.Builder
-		e := &env{out: newPrinter(&out)}
+		e := &env{out: newPrinter(&out, language.Und)}
 		e.showExperiment(lab.Experiment{Name: "x", Source: "lesson 08"}, res)
 		return strings.Split(strings.TrimRight(out.String(), "\n"), "\n")
 	}

@@ -25,6 +25,10 @@ import (
 	"os/signal"
 	"slices"
 	"strings"
+
+	"golang.org/x/text/language"
+
+	"github.com/racekit/racekit/pkg/internal/i18n"
 )
 
 // command is one racekit subcommand.
@@ -62,15 +66,24 @@ func init() {
 // exit status is 1 and the command has already said why.
 var errFailed = errors.New("failed")
 
-// usageError is bad input from the user: the exit status is 2.
-type usageError struct{ msg string }
+// usageError is bad input from the user: the exit status is 2. Its
+// message is format and args, kept apart so that run can print it in the
+// learner's language.
+type usageError struct {
+	format string
+	args   []any
+}
 
-func (u *usageError) Error() string { return u.msg }
+func (u *usageError) Error() string { return fmt.Sprintf(u.format, u.args...) }
 
 // usagef returns a *usageError with a formatted message.
 func usagef(format string, args ...any) error {
-	return &usageError{fmt.Sprintf(format, args...)}
+	return &usageError{format, args}
 }
+
+// usageText is a *usageError holding msg as it is, with nothing to format
+// or translate (an error of another package, say).
+func usageText(msg string) error { return &usageError{"%s", []any{msg}} }
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -81,20 +94,25 @@ func main() {
 // run is racekit with its arguments, writing to stdout and stderr, and
 // returns the exit status.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	args, lang, err := pickLang(args, os.Getenv)
+	if err != nil {
+		fmt.Fprintf(stderr, "racekit: --lang: %v\n", err)
+		return 2
+	}
 	name := "status"
 	if len(args) > 0 {
 		name, args = args[0], args[1:]
 	}
 	if name == "help" || name == "-h" || name == "-help" || name == "--help" {
-		return help(stdout, stderr, args)
+		return help(stdout, stderr, args, lang)
 	}
 	i := slices.IndexFunc(commands, func(c command) bool { return c.name == name })
 	if i < 0 || commands[i].run == nil {
-		fmt.Fprintf(stderr, "racekit: unknown command %q\n\n", name)
-		usage(stderr)
+		fmt.Fprint(stderr, i18n.Sprintf(lang, "racekit: unknown command %q\n\n", name))
+		usage(stderr, lang)
 		return 2
 	}
-	e, err := newEnv(stdout, stderr)
+	e, err := newEnv(stdout, stderr, lang)
 	if err != nil {
 		fmt.Fprintf(stderr, "racekit: %v\n", err)
 		return 2
@@ -109,8 +127,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case errors.Is(err, errFailed):
 		return 1
 	case errors.As(err, &ue):
-		fmt.Fprintf(stderr, "racekit %s: %v\n", name, err)
-		fmt.Fprintf(stderr, "run 'racekit help %s' for its usage\n", name)
+		fmt.Fprintf(stderr, "racekit %s: %s\n", name, i18n.Sprintf(lang, ue.format, ue.args...))
+		fmt.Fprint(stderr, i18n.Sprintf(lang, "run 'racekit help %s' for its usage\n", name))
 		return 2
 	default:
 		fmt.Fprintf(stderr, "racekit %s: %v\n", name, err)
@@ -118,33 +136,62 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 }
 
-// help prints the command list, or one command's usage.
-func help(stdout, stderr io.Writer, args []string) int {
+// help prints the command list, or one command's usage, in lang.
+func help(stdout, stderr io.Writer, args []string, lang language.Tag) int {
 	if len(args) == 0 {
-		usage(stdout)
+		usage(stdout, lang)
 		return 0
 	}
 	i := slices.IndexFunc(commands, func(c command) bool { return c.name == args[0] })
 	if i < 0 || commands[i].run == nil {
-		fmt.Fprintf(stderr, "racekit help: unknown command %q\n", args[0])
+		fmt.Fprint(stderr, i18n.Sprintf(lang, "racekit help: unknown command %q\n", args[0]))
 		return 2
 	}
-	e := &env{out: newPrinter(stdout), errOut: newPrinter(stderr)}
+	e := &env{out: newPrinter(stdout, lang), errOut: newPrinter(stderr, lang)}
 	// Every command parses its flags with e.parse, which prints the
 	// command's usage for -h.
 	_ = commands[i].run(context.Background(), e, []string{"-h"})
 	return 0
 }
 
-// usage prints every command with its summary.
-func usage(w io.Writer) {
-	fmt.Fprintln(w, "racekit: the companion of the racekit course")
-	fmt.Fprintln(w)
-	fmt.Fprintln(w, "usage: go run ./pkg/cmd/racekit <command> [arguments]")
-	fmt.Fprintln(w)
+// usage prints every command with its summary, in lang.
+func usage(w io.Writer, lang language.Tag) {
+	p := newPrinter(w, lang)
+	p.printf("racekit: the companion of the racekit course\n\n")
+	p.printf("usage: go run ./pkg/cmd/racekit <command> [arguments]\n\n")
 	for _, c := range commands {
-		fmt.Fprintf(w, "  %s\n      %s\n", strings.TrimSpace(c.name+" "+c.args), c.summary)
+		p.printf("  %s\n      %s\n", strings.TrimSpace(c.name+" "+c.args), p.text(c.summary))
 	}
-	fmt.Fprintln(w)
-	fmt.Fprintln(w, "A lesson is named by its number (1) or its slug (lost-update).")
+	p.printf("\nA lesson is named by its number (1) or its slug (lost-update).\n")
+	p.printf("Add --lang ko for Korean, or --lang en for English (default: from LC_ALL, LC_MESSAGES or LANG).\n")
+}
+
+// pickLang takes --lang NAME (or --lang=NAME) out of args, wherever it is,
+// and returns the rest with the language racekit is to speak: the flag's,
+// else the environment's (i18n.Pick). Arguments after "--" are left alone.
+func pickLang(args []string, getenv func(string) string) ([]string, language.Tag, error) {
+	var rest []string
+	flagValue := ""
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "--":
+			rest = append(rest, args[i:]...)
+			i = len(args)
+		case a == "--lang" || a == "-lang":
+			if i+1 == len(args) {
+				return nil, i18n.English, errors.New("name a language: --lang en or --lang ko")
+			}
+			flagValue, i = args[i+1], i+1
+		case strings.HasPrefix(a, "--lang=") || strings.HasPrefix(a, "-lang="):
+			_, flagValue, _ = strings.Cut(a, "=")
+			if flagValue == "" {
+				return nil, i18n.English, errors.New("name a language: --lang en or --lang ko")
+			}
+		default:
+			rest = append(rest, a)
+		}
+	}
+	lang, err := i18n.Pick(flagValue, getenv)
+	return rest, lang, err
 }

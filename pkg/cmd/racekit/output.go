@@ -7,18 +7,24 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+
+	"golang.org/x/text/language"
+
+	"github.com/racekit/racekit/pkg/internal/i18n"
 )
 
 // printer writes racekit's output, in colour only when it goes to a
-// terminal and NO_COLOR (https://no-color.org) is unset or empty.
+// terminal and NO_COLOR (https://no-color.org) is unset or empty, and in
+// the language the learner asked for (see i18n).
 type printer struct {
 	w     io.Writer
 	color bool
+	lang  language.Tag // the zero Tag (und) prints English
 }
 
-// newPrinter returns a printer for w.
-func newPrinter(w io.Writer) *printer {
-	return &printer{w: w, color: isTerminal(w) && os.Getenv("NO_COLOR") == ""}
+// newPrinter returns a printer for w that speaks lang.
+func newPrinter(w io.Writer, lang language.Tag) *printer {
+	return &printer{w: w, color: isTerminal(w) && os.Getenv("NO_COLOR") == "", lang: lang}
 }
 
 // isTerminal reports whether w is a character device, such as a terminal.
@@ -34,8 +40,21 @@ func isTerminal(w io.Writer) bool {
 // Write makes a printer an io.Writer.
 func (p *printer) Write(b []byte) (int, error) { return p.w.Write(b) }
 
-// printf writes formatted text.
-func (p *printer) printf(format string, args ...any) { fmt.Fprintf(p.w, format, args...) }
+// printf writes formatted text, format translated into the printer's
+// language when the catalogue has it (i18n.Sprintf).
+func (p *printer) printf(format string, args ...any) { io.WriteString(p.w, p.tr(format, args...)) }
+
+// text is s in the printer's language (i18n.Text): for a title or a
+// status, which is not a format string.
+func (p *printer) text(s string) string { return i18n.Text(p.lang, s) }
+
+// tr formats format with args in the printer's language, as printf does.
+func (p *printer) tr(format string, args ...any) string {
+	if p.lang == language.Und {
+		return fmt.Sprintf(format, args...)
+	}
+	return i18n.Sprintf(p.lang, format, args...)
+}
 
 // println writes its arguments and a newline.
 func (p *printer) println(args ...any) { fmt.Fprintln(p.w, args...) }

@@ -51,9 +51,9 @@ func runReset(ctx context.Context, e *env, args []string) error {
 		os.Remove(backup) // empty: this call made it
 		p.printf("lessons/%s held no files, so there was nothing to back up.\n\n", l.Dir())
 	} else {
-		files := fmt.Sprintf("all %d of its files", len(copied))
+		files := p.tr("all %d of its files", len(copied))
 		if len(copied) == 1 {
-			files = "its one file"
+			files = p.tr("its one file")
 		}
 		p.printf("Backed up lessons/%s, %s (%s), to\n\n", l.Dir(), files, strings.Join(copied, ", "))
 		p.printf("    %s\n\n", p.paint(bold, e.display(backup)+string(filepath.Separator)))
@@ -77,9 +77,9 @@ func runReset(ctx context.Context, e *env, args []string) error {
 			w = max(w, len(f.name))
 		}
 		for _, f := range plan.restore {
-			how := "yours differed"
+			how := p.tr("yours differed")
 			if f.missing {
-				how = "yours was missing"
+				how = p.tr("yours was missing")
 			}
 			p.printf("  %-*s  from %s (%s)\n", w, f.name, f.from, how)
 		}

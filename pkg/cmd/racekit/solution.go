@@ -32,9 +32,9 @@ func runSolution(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if status := st.Of(l).Status; status != progress.Passed && !*force {
-		why := "its last check failed"
+		why := e.errOut.tr("its last check failed")
 		if status == progress.NotRun {
-			why = "it has not been checked yet"
+			why = e.errOut.tr("it has not been checked yet")
 		}
 		e.errOut.printf("Lesson %d (%s) has not passed (%s), so racekit keeps its solution back:\n", l.Number, l.Slug, why)
 		e.errOut.printf("working it out is the lesson. Try %s, then %s.\n", e.errOut.paint(cyan, cmdline("hint", l.Number)), e.errOut.paint(cyan, cmdline("check", l.Number)))
@@ -54,7 +54,7 @@ func runSolution(ctx context.Context, e *env, args []string) error {
 	names := slices.Compact(slices.Sorted(slices.Values(append(slices.Clone(yours), theirs...))))
 
 	p := e.out
-	p.printf("%s\n", p.paint(bold, "The solution of lesson "+l.Dir()+", as a diff against your files"))
+	p.printf("%s\n", p.paint(bold, p.tr("The solution of lesson %s, as a diff against your files", l.Dir())))
 	p.printf("(%s lines are yours, %s lines the solution's)\n", p.paint(red, "-"), p.paint(green, "+"))
 	for _, name := range names {
 		mine, mineErr := os.ReadFile(filepath.Join(lessonDir, name))

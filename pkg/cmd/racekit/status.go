@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/racekit/racekit/pkg/internal/course"
+	"github.com/racekit/racekit/pkg/internal/i18n"
 	"github.com/racekit/racekit/pkg/internal/progress"
 )
 
@@ -28,23 +29,25 @@ func runStatus(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 
-	slugW, titleW := len("lesson"), len("title")
-	for _, l := range course.Lessons {
-		slugW, titleW = max(slugW, len(l.Slug)), max(titleW, len(l.Title))
-	}
 	p := e.out
-	p.printf("%s\n\n", p.paint(bold, "racekit: race conditions, told through CPython's global interpreter lock"))
-	p.printf("   %-2s  %-*s  %-*s  %s\n", "#", slugW, "lesson", titleW, "title", "status")
+	// Columns are padded by terminal width: a Hangul title takes two
+	// columns a letter.
+	slugW, titleW := i18n.Width(p.tr("lesson")), i18n.Width(p.tr("title"))
 	for _, l := range course.Lessons {
-		p.printf("  %2d.  %-*s  %-*s  %s\n", l.Number, slugW, l.Slug, titleW, l.Title, e.statusWord(l, st))
+		slugW, titleW = max(slugW, len(l.Slug)), max(titleW, i18n.Width(p.text(l.Title)))
+	}
+	p.printf("%s\n\n", p.paint(bold, p.tr("racekit: race conditions, told through CPython's global interpreter lock")))
+	p.printf("   %-2s  %s  %s  %s\n", "#", i18n.Pad(p.tr("lesson"), slugW), i18n.Pad(p.tr("title"), titleW), p.tr("status"))
+	for _, l := range course.Lessons {
+		p.printf("  %2d.  %-*s  %s  %s\n", l.Number, slugW, l.Slug, i18n.Pad(p.text(l.Title), titleW), e.statusWord(l, st))
 	}
 	p.println()
 
 	next, ok := st.Next(course.InKit())
 	if !ok {
-		p.printf("%s every lesson in this kit has passed. ", p.paint(green+";"+bold, "Well done:"))
+		p.printf("%s every lesson in this kit has passed. ", p.paint(green+";"+bold, p.tr("Well done:")))
 		if later := len(course.Lessons) - len(course.InKit()); later > 0 {
-			p.printf("The %d lessons marked %q come with a later version of the kit.\n", later, comingLater)
+			p.printf("The %d lessons marked %q come with a later version of the kit.\n", later, p.text(comingLater))
 		} else {
 			p.printf("That is the whole course.\n")
 		}
@@ -55,22 +58,22 @@ func runStatus(ctx context.Context, e *env, args []string) error {
 	} else {
 		p.printf("next: read lessons/%s/README.md, then run %s\n", next.Dir(), e.suggest("check", next.Number))
 	}
-	p.printf("%s\n", p.paint(dim, "stuck? "+cmdline("hint", next.Number)+" shows a hint, one more each time"))
+	p.printf("%s\n", p.paint(dim, p.tr("stuck? %s shows a hint, one more each time", cmdline("hint", next.Number))))
 	return nil
 }
 
 // statusWord is lesson l's status for the table, coloured.
 func (e *env) statusWord(l course.Lesson, st *progress.State) string {
 	if !l.InKit {
-		return e.out.paint(dim, comingLater)
+		return e.out.paint(dim, e.out.text(comingLater))
 	}
 	s := st.Of(l).Status
 	switch s {
 	case progress.Passed:
-		return e.out.paint(green, string(s))
+		return e.out.paint(green, e.out.text(string(s)))
 	case progress.Failing:
-		return e.out.paint(red, string(s))
+		return e.out.paint(red, e.out.text(string(s)))
 	default:
-		return e.out.paint(dim, string(s))
+		return e.out.paint(dim, e.out.text(string(s)))
 	}
 }

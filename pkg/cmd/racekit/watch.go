@@ -36,7 +36,7 @@ func runWatch(ctx context.Context, e *env, args []string) error {
 	first := true
 	watchLoop(ctx, changes, func(ev watch.Event) {
 		if !first {
-			e.out.printf("\n%s\n", e.out.paint(bold, changed(ev.Files)))
+			e.out.printf("\n%s\n", e.out.paint(bold, changed(e.out, ev.Files)))
 		}
 		first = false
 		passed, err := checkLesson(ctx, e, l)
@@ -121,15 +121,15 @@ func goFiles(files []string) []string {
 // changed says which Go files changed: "object.go changed", "doc.go and
 // object.go changed", "the lesson's folder changed" when the watch cannot
 // tell.
-func changed(files []string) string {
+func changed(p *printer, files []string) string {
 	names := goFiles(files)
 	switch len(names) {
 	case 0:
-		return "the lesson's folder changed"
+		return p.tr("the lesson's folder changed")
 	case 1:
-		return names[0] + " changed"
+		return p.tr("%s changed", names[0])
 	default:
-		return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1] + " changed"
+		return p.tr("%s and %s changed", strings.Join(names[:len(names)-1], ", "), names[len(names)-1])
 	}
 }
 

@@ -124,7 +124,7 @@ var _ = Describe("watchLoop", func() {
 
 var _ = DescribeTable("changed says which Go files changed",
 	func(files []string, want string) {
-		Expect(changed(files)).To(Equal(want))
+		Expect(changed(&printer{}, files)).To(Equal(want))
 	},
 	Entry("one file", []string{"object.go"}, "object.go changed"),
 	Entry("files merged from several saves, each once, sorted, Go files only",

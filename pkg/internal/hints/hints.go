@@ -17,8 +17,12 @@ import (
 	"strings"
 )
 
-// FileName is the name of a lesson's hints file.
-const FileName = "HINTS.md"
+// FileName is the name of a lesson's hints file, and KoreanFileName of its
+// Korean translation, whose headings are "## 힌트 N".
+const (
+	FileName       = "HINTS.md"
+	KoreanFileName = "HINTS.ko.md"
+)
 
 // Hint is one hint of a lesson. The zero value is no hint (number 0, empty
 // body).
@@ -30,7 +34,7 @@ type Hint struct {
 
 // hintHeading is a second-level heading that names a hint. The number is
 // checked separately, so that "## Hint two" gets its own message.
-var hintHeading = regexp.MustCompile(`^##\s+Hint\b\s*(.*?)\s*#*\s*$`)
+var hintHeading = regexp.MustCompile(`^##\s+(?:Hint\b|힌트)\s*(.*?)\s*#*\s*$`)
 
 // Parse reads the text of a hints file and returns its hints in order.
 // name is what errors call the file ("lessons/01-lost-update/HINTS.md").
