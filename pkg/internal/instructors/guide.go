@@ -38,8 +38,17 @@ import (
 // run from the kit's root; stale sections' messages name it.
 const Command = "go run ./pkg/internal/instructors"
 
-// FileName is the guide's file name, at the kit's root.
-const FileName = "INSTRUCTORS.md"
+// FileName is the guide's file name, at the kit's root, and KoreanFileName
+// its Korean translation's, whose generated sections are the English
+// guide's, byte for byte (they are made from the fixtures' English text).
+const (
+	FileName       = "INSTRUCTORS.md"
+	KoreanFileName = "INSTRUCTORS.ko.md"
+)
+
+// guides are the files whose generated sections Stale checks and Update
+// rewrites.
+var guides = []string{FileName, KoreanFileName}
 
 // The guide's generated sections, by name.
 const (

@@ -111,10 +111,10 @@ var _ = Describe("the command", func() {
 		var stdout, stderr bytes.Buffer
 		code := run([]string{"-check", "-root", root}, &stdout, &stderr)
 		Expect(code).To(Equal(0), "the checked-in guide is fresh (stderr: %s)", stderr.String())
-		Expect(stdout.String()).To(ContainSubstring("is up to date"), "the command says the guide needed nothing")
+		Expect(stdout.String()).To(ContainSubstring("are up to date"), "the command says the guides needed nothing")
 	})
 
-	It("rewrites a stale section of a copy of the guide, and -check then finds nothing stale", func() {
+	It("rewrites a stale section of a copy of each guide, English and Korean, and -check then finds nothing stale", func() {
 		root, err := course.Root()
 		Expect(err).NotTo(HaveOccurred(), "the specs run inside a racekit checkout")
 		kit := GinkgoT().TempDir()
@@ -122,18 +122,25 @@ var _ = Describe("the command", func() {
 		for _, dir := range []string{"lessons", "solutions", filepath.Join("testdata", "starters"), filepath.Join("testdata", "fixtures")} {
 			Expect(os.Symlink(filepath.Join(root, dir), filepath.Join(kit, dir))).To(Succeed(), "the copy shares the kit's %s", dir)
 		}
-		doc, err := os.ReadFile(filepath.Join(root, FileName))
-		Expect(err).NotTo(HaveOccurred(), "the guide can be read")
-		stale, err := Rewrite(string(doc), WrongFixes, "stale\n")
-		Expect(err).NotTo(HaveOccurred(), "the guide has its wrong-fixes section")
-		Expect(os.WriteFile(filepath.Join(kit, FileName), []byte(stale), 0o644)).To(Succeed(), "the stale copy can be written")
+		docs := map[string]string{}
+		for _, file := range []string{FileName, KoreanFileName} {
+			doc, err := os.ReadFile(filepath.Join(root, file))
+			Expect(err).NotTo(HaveOccurred(), "the guide %s can be read", file)
+			docs[file] = string(doc)
+			stale, err := Rewrite(string(doc), WrongFixes, "stale\n")
+			Expect(err).NotTo(HaveOccurred(), "%s has its wrong-fixes section", file)
+			Expect(os.WriteFile(filepath.Join(kit, file), []byte(stale), 0o644)).To(Succeed(), "the stale copy can be written")
+		}
 
 		var stdout, stderr bytes.Buffer
 		Expect(run([]string{"-check", "-root", kit}, &stdout, &stderr)).To(Equal(1), "-check fails on a stale section")
+		Expect(stderr.String()).To(And(ContainSubstring("wrong-fixes"), ContainSubstring(KoreanFileName+" wrong-fixes")), "-check names the stale sections of both guides")
 		Expect(stderr.String()).To(ContainSubstring("run "+Command), "-check names the command that fixes it")
 		Expect(run([]string{"-root", kit}, &stdout, &stderr)).To(Equal(0), "the command rewrites the section (stderr: %s)", stderr.String())
-		got, err := os.ReadFile(filepath.Join(kit, FileName))
-		Expect(err).NotTo(HaveOccurred(), "the rewritten copy can be read")
-		Expect(string(got)).To(Equal(string(doc)), "the rewritten copy is the kit's guide again")
+		for file, doc := range docs {
+			got, err := os.ReadFile(filepath.Join(kit, file))
+			Expect(err).NotTo(HaveOccurred(), "the rewritten copy can be read")
+			Expect(string(got)).To(Equal(doc), "the rewritten copy of %s is the kit's again", file)
+		}
 	})
 })

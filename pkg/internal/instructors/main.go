@@ -39,64 +39,81 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		*root = r
 	}
-	path := filepath.Join(*root, FileName)
 	stale, err := Stale(*root)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return 1
 	}
 	if len(stale) == 0 {
-		fmt.Fprintf(stdout, "%s is up to date\n", FileName)
+		fmt.Fprintf(stdout, "%s and %s are up to date\n", FileName, KoreanFileName)
 		return 0
 	}
 	if *check {
-		fmt.Fprintf(stderr, "instructors: %s's sections %v are stale; run %s\n", FileName, stale, Command)
+		fmt.Fprintf(stderr, "instructors: the generated sections %v are stale; run %s\n", stale, Command)
 		return 1
 	}
 	if err := Update(*root); err != nil {
 		fmt.Fprintln(stderr, err)
 		return 1
 	}
-	fmt.Fprintf(stdout, "rewrote %s's sections %v in %s\n", FileName, stale, path)
+	fmt.Fprintf(stdout, "rewrote the generated sections %v in %s\n", stale, *root)
 	return 0
 }
 
-// Stale lists the generated sections of the guide at root whose checked-in
-// body differs from what Generate makes now, in the guide's order.
+// Stale lists the generated sections of the guides at root (the English
+// one and its Korean translation) whose checked-in body differs from what
+// Generate makes now, in the guide's order: a section of the English guide
+// by its name ("figures"), one of the Korean guide as
+// "INSTRUCTORS.ko.md figures".
 func Stale(root string) ([]string, error) {
-	doc, err := os.ReadFile(filepath.Join(root, FileName))
-	if err != nil {
-		return nil, fmt.Errorf("instructors: %w", err)
-	}
 	want, err := Generate(root)
 	if err != nil {
 		return nil, err
 	}
 	var stale []string
-	for _, name := range Sections {
-		got, err := Section(string(doc), name)
+	for _, file := range guides {
+		doc, err := os.ReadFile(filepath.Join(root, file))
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("instructors: %w", err)
 		}
-		if got != want[name] {
-			stale = append(stale, name)
+		for _, name := range Sections {
+			got, err := Section(string(doc), name)
+			if err != nil {
+				return nil, fmt.Errorf("%w (in %s)", err, file)
+			}
+			if got != want[name] {
+				if file != FileName {
+					name = file + " " + name
+				}
+				stale = append(stale, name)
+			}
 		}
 	}
 	return stale, nil
 }
 
-// Update rewrites every generated section of the guide at root. It writes
-// a temporary file beside the guide and renames it over the guide, so a
-// failure leaves the old guide whole.
+// Update rewrites every generated section of the guides at root. It
+// writes a temporary file beside each guide and renames it over the guide,
+// so a failure leaves the old guide whole.
 func Update(root string) error {
-	path := filepath.Join(root, FileName)
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return fmt.Errorf("instructors: %w", err)
-	}
 	bodies, err := Generate(root)
 	if err != nil {
 		return err
+	}
+	for _, file := range guides {
+		if err := update(filepath.Join(root, file), bodies); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// update rewrites the guide at path with the generated section bodies.
+func update(path string, bodies map[string]string) error {
+	root := filepath.Dir(path)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("instructors: %w", err)
 	}
 	doc := string(data)
 	for _, name := range Sections {
@@ -104,7 +121,7 @@ func Update(root string) error {
 			return err
 		}
 	}
-	tmp, err := os.CreateTemp(root, "."+FileName+".*")
+	tmp, err := os.CreateTemp(root, "."+filepath.Base(path)+".*")
 	if err != nil {
 		return fmt.Errorf("instructors: %w", err)
 	}

@@ -48,6 +48,13 @@ func KitChecks(root string) []Check {
 				return sameLessons(filepath.Join(root, "testdata", "starters"), false)
 			},
 		},
+		{
+			Name: "has the root README in Korean, with the English one's code blocks",
+			Why:  "README.ko.md is the course's front page for Korean learners; its commands and output are the English README's, byte for byte",
+			Run: func(context.Context) error {
+				return SameCode(filepath.Join(root, "README.md"), filepath.Join(root, "README.ko.md"), "README.ko.md")
+			},
+		},
 	}
 }
 
@@ -312,6 +319,8 @@ func (v *Lesson) Checks() []Check {
 	checks := []Check{
 		{Name: "has a README.md and a HINTS.md", Why: "the README teaches the lesson and HINTS.md helps a learner who is stuck",
 			Run: func(context.Context) error { return v.Docs() }},
+		{Name: "has README.ko.md and HINTS.ko.md, with the English files' code and as many hints", Why: "the course speaks Korean beside English, and a translation must not go stale",
+			Run: func(context.Context) error { return v.KoreanDocs() }},
 		{Name: "has specs byte-identical to its solution's", Why: "the solution proves the very specs the learner runs can pass",
 			Run: func(context.Context) error { return v.SpecsMatchSolution() }},
 		{Name: "keeps a byte-identical copy of its starter in testdata/starters", Why: "racekit reset restores a lesson's starter from there",
@@ -442,12 +451,14 @@ func (v *Lesson) StarterFails(ctx context.Context) error {
 	if err := FailsForItsReason(v.Lesson, r.code, r.out); err != nil {
 		return fmt.Errorf("verify: %w", err)
 	}
-	readme, err := os.ReadFile(filepath.Join(dir, "README.md"))
-	if err != nil {
-		return fmt.Errorf("verify: %w", err)
-	}
-	if err := ShowsRealOutput(string(readme), r.out); err != nil {
-		return fmt.Errorf("verify: lessons/%s/README.md: %w", v.Lesson.Dir(), err)
+	for _, name := range []string{"README.md", Korean("README.md")} {
+		readme, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			return fmt.Errorf("verify: %w", err)
+		}
+		if err := ShowsRealOutput(string(readme), r.out); err != nil {
+			return fmt.Errorf("verify: lessons/%s/%s: %w", v.Lesson.Dir(), name, err)
+		}
 	}
 	return nil
 }
