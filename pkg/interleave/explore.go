@@ -109,6 +109,7 @@ func plural(n int, word string) string {
 // in Report.Diverged, goes on without preemptions, and is checked like any
 // other run.
 func Explore(sc Scenario, opts ...Options) *Report {
+	showRequested(sc, opts)
 	o := Options{}
 	if len(opts) > 0 {
 		o = opts[0]

@@ -247,6 +247,7 @@ func execute(sc Scenario, opts Options, choose chooser) *Result {
 //
 // The error is non-nil only for a schedule that does not parse.
 func Replay(schedule string, sc Scenario, opts ...Options) (*Result, error) {
+	showRequested(sc, opts)
 	want, err := ParseSchedule(schedule)
 	if err != nil {
 		return nil, err

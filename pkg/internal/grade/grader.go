@@ -102,6 +102,11 @@ type Grader struct {
 	// has it, in the order the lessons were asked for, from the goroutine
 	// that called Grade: a command can show progress with it.
 	Graded func(Lesson)
+	// Env is added to the environment of each lesson's test binary (see
+	// testrun.Options.Env): racekit replay asks the specs to show a
+	// schedule with it (interleave.EnvReplaySchedule). Grading leaves it
+	// empty.
+	Env []string
 	// Verdicts, when not nil, remembers every lesson's verdict, and a
 	// lesson whose code was graded before with this Grader's settings
 	// takes that verdict (marked Reused) instead of being built and run:
@@ -294,7 +299,7 @@ func (g Grader) run(ctx context.Context, out Lesson, subDir string, exercise, sp
 		}
 	}
 	run, err := testrun.Run(ctx, bin, testrun.Options{
-		Dir: kitDir, Timeout: timeout, Report: filepath.Join(work, "report.json"),
+		Dir: kitDir, Timeout: timeout, Report: filepath.Join(work, "report.json"), Env: g.Env,
 		Limits: testrun.Limits{Memory: limit(g.Memory, DefaultMemory), Threads: int(limit(int64(g.Threads), DefaultThreads))},
 	})
 	if err != nil {

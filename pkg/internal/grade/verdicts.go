@@ -41,10 +41,11 @@ func (v *Verdicts) Reused() int {
 }
 
 // verdictKey names what a lesson's verdict depends on once its checks have
-// passed: g's kit and limits, the lesson, its code and its notes.
+// passed: g's kit, limits and environment, the lesson, its code and its
+// notes.
 func (g Grader) verdictKey(out Lesson) string {
-	return fmt.Sprintf("%s\x00%v %v %d %d %d\x00%s\x00%s\x00%q",
-		g.Kit, g.Timeout, g.BuildTimeout, g.BuildMemory, g.Memory, g.Threads,
+	return fmt.Sprintf("%s\x00%v %v %d %d %d %q\x00%s\x00%s\x00%q",
+		g.Kit, g.Timeout, g.BuildTimeout, g.BuildMemory, g.Memory, g.Threads, g.Env,
 		out.Lesson.Dir(), out.Code, strings.Join(out.Ignored, "\x00"))
 }
 
