@@ -33,6 +33,9 @@ type Report struct {
 	Failure *Failure
 	// Preemptions is the number of preemptions in the failing schedule.
 	Preemptions int
+	// Outcomes counts how the schedules run ended, when EnvOutcomes asks:
+	// "passed" or what broke (see OutcomeTable). Nil otherwise.
+	Outcomes []Outcome
 	// Diverged counts the runs that could not follow their planned first
 	// steps, because something the scheduler does not control decided
 	// between goroutines inside a step: a goroutine woken through a channel
@@ -55,8 +58,17 @@ func (r *Report) String() string {
 	return r.Coverage()
 }
 
-// Coverage says in one sentence how much of the scenario was explored.
+// Coverage says in one sentence how much of the scenario was explored,
+// followed by the outcome table when outcomes were counted.
 func (r *Report) Coverage() string {
+	if t := r.OutcomeTable(); t != "" {
+		return r.coverage() + "\n" + t
+	}
+	return r.coverage()
+}
+
+// coverage is Coverage's sentence.
+func (r *Report) coverage() string {
 	n := fmt.Sprintf("explored %d %s", r.Schedules, plural(r.Schedules, "schedule"))
 	if r.Diverged > 0 {
 		n += fmt.Sprintf(" (%d could not follow their planned steps: something outside the scheduler, such as a channel or the standard library's sync, chose between goroutines)", r.Diverged)
@@ -66,6 +78,8 @@ func (r *Report) Coverage() string {
 		same = ", skipping those that only reorder independent steps"
 	}
 	switch {
+	case r.Failure != nil:
+		return fmt.Sprintf("%s: a schedule broke the scenario (the simplest found has %d %s)", n, r.Preemptions, plural(r.Preemptions, "preemption"))
 	case r.Exhaustive && r.Reduced:
 		return n + ": every schedule of the scenario up to the order of independent steps, so every outcome (exhaustive)"
 	case r.Exhaustive:
@@ -115,8 +129,9 @@ func Explore(sc Scenario, opts ...Options) *Report {
 		o = opts[0]
 	}
 	o = o.withDefaults()
+	o.outcomes = countOutcomes()
 	if o.NoReduction {
-		return exploreAll(sc, o).Report
+		return lastRunFails(sc, o, exploreAll(sc, o).Report)
 	}
 	rep := exploreReduced(sc, o)
 	if rep.opaque {
@@ -128,7 +143,22 @@ func Explore(sc Scenario, opts ...Options) *Report {
 		rep = exploreAll(sc, o)
 		rep.Schedules += ran
 	}
-	return rep.Report
+	return lastRunFails(sc, o, rep.Report)
+}
+
+// lastRunFails runs the failing schedule of rep once more when outcomes
+// were counted, since the exploration went on after it: a Setup that
+// keeps its last call's state then holds the failing run's, as it does
+// when Explore stops at the failure.
+func lastRunFails(sc Scenario, o Options, rep *Report) *Report {
+	if !o.outcomes || rep.Failure == nil {
+		return rep
+	}
+	diverged := false
+	if res := execute(sc, o, followPrefix(rep.Failure.Schedule, &diverged, nil)); res.Failure != nil && !diverged {
+		rep.Failure = res.Failure
+	}
+	return rep
 }
 
 // exploration is Explore's state while it explores one scenario.
@@ -166,8 +196,13 @@ func exploreAll(sc Scenario, o Options) *exploration {
 			if res.opaque {
 				rep.opaque = true
 			}
-			if res.Failure != nil {
+			if o.outcomes {
+				rep.count(res)
+			}
+			if res.Failure != nil && rep.Failure == nil {
 				rep.Failure, rep.Preemptions = res.Failure, p.preemptions
+			}
+			if res.Failure != nil && !o.outcomes {
 				return rep
 			}
 			for i := len(p.choices); i < len(res.Schedule); i++ {
@@ -219,6 +254,8 @@ func exploreReduced(sc Scenario, o Options) *exploration {
 		return rep
 	}
 	found := *rep.Report
+	// The search for a simpler failure below counts nothing more.
+	o.outcomes = false
 	for bound := 0; bound < found.Preemptions; bound++ {
 		rep.Failure = nil
 		if dpor(sc, o, bound, rep); rep.opaque {
@@ -290,6 +327,9 @@ func dpor(sc Scenario, o Options, bound int, rep *exploration) (pruned, stopped 
 			rep.opaque = true
 			return false, true
 		}
+		if o.outcomes {
+			rep.count(res)
+		}
 		keep := len(prefix)
 		if diverged {
 			rep.Diverged++
@@ -313,11 +353,13 @@ func dpor(sc Scenario, o Options, bound int, rep *exploration) (pruned, stopped 
 				b.preempt = path[k-1].cost(path[k-1].chosen)
 			}
 		}
-		if res.Failure != nil {
+		if res.Failure != nil && rep.Failure == nil {
 			rep.Failure = res.Failure
 			if n := len(path); n > 0 {
 				rep.Preemptions = path[n-1].cost(path[n-1].chosen)
 			}
+		}
+		if res.Failure != nil && !o.outcomes {
 			return false, true
 		}
 		addRaces(path)

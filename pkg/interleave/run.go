@@ -50,6 +50,10 @@ type Options struct {
 	// runs schedules that differ only in the order of independent steps
 	// too. Benchmarks use it to measure what the reduction saves.
 	NoReduction bool
+
+	// outcomes is EnvOutcomes's word: count every run's outcome and go on
+	// after a failure. Explore sets it.
+	outcomes bool
 }
 
 func (o Options) withDefaults() Options {

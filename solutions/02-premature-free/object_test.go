@@ -138,9 +138,7 @@ var _ = Describe("Object", Ordered, ContinueOnFailure, func() {
 
 		It("frees foo exactly once when its last two holders drop it together, in every order", func() {
 			rep := interleave.Explore(doubleFree(), interleave.Options{MaxPreemptions: 10, DataRaces: true})
-			if rep.Passed() {
-				AddReportEntry("exploration", rep.Coverage())
-			}
+			interleavetest.ReportExploration(rep)
 			Expect(rep).To(interleavetest.Pass(), why(rep.Failure,
 				"A and B hold the last two references and drop them together. Exactly one DecRef may see the "+
 					"count reach 0 and free foo, and only if the decrement and that decision are one critical section: "+
@@ -149,9 +147,7 @@ var _ = Describe("Object", Ordered, ContinueOnFailure, func() {
 
 		It("frees foo exactly once, after its last reference is dropped, in every interleaving explored", func() {
 			rep := interleave.Explore(twoHolders(), interleave.Options{MaxPreemptions: 10, MaxSchedules: 2000, DataRaces: true})
-			if rep.Passed() {
-				AddReportEntry("exploration", rep.Coverage())
-			}
+			interleavetest.ReportExploration(rep)
 			Expect(rep).To(interleavetest.Pass(), why(rep.Failure,
 				"two holders take, use and drop references in some order, and foo must be freed exactly once, "+
 					"after its last reference is dropped. One order broke that."))

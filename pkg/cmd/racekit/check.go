@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/racekit/racekit/pkg/interleave"
 	"github.com/racekit/racekit/pkg/internal/course"
 	"github.com/racekit/racekit/pkg/internal/grade"
 	"github.com/racekit/racekit/pkg/internal/progress"
@@ -18,6 +19,7 @@ import (
 func runCheck(ctx context.Context, e *env, args []string) error {
 	fs := e.flags("check")
 	timeout := fs.Duration("timeout", checkTimeout, "how long the lesson's specs may run before check stops them and shows where they wait")
+	verbose := fs.Bool("v", false, "also show each exploration the specs ran: how much it covered, and how its schedules ended")
 	l, err := e.parseLesson(fs, args, true)
 	if err != nil {
 		return err
@@ -25,7 +27,7 @@ func runCheck(ctx context.Context, e *env, args []string) error {
 	if *timeout <= 0 {
 		return usagef("--timeout must be positive, got %s", *timeout)
 	}
-	e.checkTimeout = *timeout
+	e.checkTimeout, e.verbose = *timeout, *verbose
 	passed, err := checkLesson(ctx, e, l)
 	if err != nil {
 		return err
@@ -60,11 +62,19 @@ func checkLesson(ctx context.Context, e *env, l course.Lesson) (passed bool, err
 		return false, err
 	}
 	g := grade.Grader{Kit: e.root, Timeout: timeout}
+	if e.verbose {
+		// The explorations count their outcomes, and go on after a
+		// failure to count them all; the verdicts are the same.
+		g.Env = []string{interleave.EnvOutcomes + "=1"}
+	}
 	res, err := g.Lesson(ctx, e.root, l)
 	if err != nil {
 		return false, err
 	}
 	e.showCheck(l, res)
+	if e.verbose {
+		e.showExplorations(res)
+	}
 	e.out.printf("%s\n", e.out.paint(dim, e.out.tr("(checked in %.1f s)", e.now().Sub(start).Seconds())))
 
 	st, err := progress.Load(e.root)
@@ -152,6 +162,29 @@ func (e *env) showCheck(l course.Lesson, res grade.Lesson) {
 	default:
 		p.printf("\nnext: fix lessons/%s, then check again; read its README.md, or for a hint: %s\n",
 			l.Dir(), e.suggest("hint", l.Number))
+	}
+}
+
+// showExplorations prints, for each spec of res that explored a scenario
+// (its "exploration" report entry), the spec's name, how much the
+// exploration covered and the outcome table.
+func (e *env) showExplorations(res grade.Lesson) {
+	p := e.out
+	shown := 0
+	for _, s := range res.Report.SpecReports {
+		for _, entry := range s.ReportEntries {
+			if entry.Name != "exploration" {
+				continue
+			}
+			if shown++; shown == 1 {
+				p.printf("\n%s\n", p.paint(bold, p.tr("Explorations: how much of each scenario the specs ran, and how its schedules ended")))
+			}
+			p.printf("\n%s\n", p.paint(bold, "── "+s.FullText()))
+			p.printf("%s\n", indent("  "+entry.StringRepresentation(), "  "))
+		}
+	}
+	if shown == 0 {
+		p.printf("\n%s\n", p.paint(dim, p.tr("No exploration ran: the specs that explore every schedule come after the one that failed, and run once it passes.")))
 	}
 }
 

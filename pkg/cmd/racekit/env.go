@@ -24,6 +24,9 @@ type env struct {
 	// checkTimeout is how long a check lets the specs run; zero means the
 	// default, checkTimeout.
 	checkTimeout time.Duration
+	// verbose makes a check show each exploration's coverage and outcomes
+	// (check -v).
+	verbose bool
 }
 
 // newEnv finds the kit's root from the working directory; the command

@@ -49,7 +49,7 @@ var commands []command
 func init() {
 	commands = []command{
 		{"status", "", "the course table and the next command (also: racekit with no arguments)", runStatus},
-		{"check", "[lesson] [--timeout D]", "run a lesson's spec under -race and explain the result", runCheck},
+		{"check", "[lesson] [--timeout D] [-v]", "run a lesson's spec under -race and explain the result", runCheck},
 		{"watch", "[lesson] [--poll]", "check a lesson again whenever one of its files is saved", runWatch},
 		{"hint", "[lesson] [--again]", "show the next hint of a lesson", runHint},
 		{"reset", "<lesson>", "restore a lesson's starter files (yours are backed up first)", runReset},
