@@ -67,8 +67,8 @@ var _ = Describe("count(n) on two threads of one interpreter, under the new GIL"
 			var o outcome
 			rep := interleave.Explore(counters(prog, vm.BackwardJumpsAndCalls, perThread, []string{"A", "B"}, &o),
 				interleave.Options{MaxPreemptions: 2, MaxSteps: maxSteps})
+			interleavetest.ReportExploration(rep)
 			Expect(rep).To(interleavetest.Pass(), func() string { return explain(rep.Failure, &o) })
-			AddReportEntry("exploration", rep.Coverage())
 		})
 	})
 
@@ -77,11 +77,11 @@ var _ = Describe("count(n) on two threads of one interpreter, under the new GIL"
 			var o outcome
 			rep := interleave.Explore(counters(prog, vm.EveryInterval, perThread, []string{"A", "B"}, &o),
 				interleave.Options{MaxPreemptions: 2, MaxSteps: maxSteps})
+			interleavetest.ReportExploration(rep)
 			Expect(rep).To(interleavetest.Pass(), func() string {
 				return explain(rep.Failure, &o) + "\n\nThis check passed where CPython 3.10 and later check the eval breaker, " +
 					"and failed where CPython 3.9 did: the code has the race, and the newer placement only hides it here."
 			})
-			AddReportEntry("exploration", rep.Coverage())
 		})
 	})
 

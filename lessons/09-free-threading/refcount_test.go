@@ -65,8 +65,8 @@ var _ = Describe("Counter, the reference counting of an interpreter without a GI
 	When("foo's owner drops its last reference while B, which does not own foo, still holds one", func() {
 		It("keeps exact counts and frees foo once, in every schedule with at most 3 preemptions", func() {
 			rep := interleave.Explore(ownerLetsGo(1), interleave.Options{MaxPreemptions: 3, DataRaces: true})
+			interleavetest.ReportExploration(rep)
 			Expect(rep).To(interleavetest.Pass(), func() string { return explain(rep.Failure) })
-			AddReportEntry("exploration", rep.Coverage())
 		})
 	})
 
@@ -81,6 +81,7 @@ var _ = Describe("Counter, the reference counting of an interpreter without a GI
 			// The same scenario is explored first, so that a counter cannot
 			// be cheap here and safe only in the specs before this one.
 			rep := interleave.Explore(ownerLetsGo(3), interleave.Options{MaxPreemptions: 3, DataRaces: true})
+			interleavetest.ReportExploration(rep)
 			Expect(rep).To(interleavetest.Pass(), func() string { return explain(rep.Failure) })
 			res, err := interleave.Replay("A", ownerLetsGo(3), interleave.Options{DataRaces: true})
 			Expect(err).NotTo(HaveOccurred())
@@ -98,6 +99,7 @@ var _ = Describe("Counter, the reference counting of an interpreter without a GI
 	When("foo's owner gave foo up, and then takes a reference to it again", func() {
 		It("counts that reference with the other threads', and frees foo once, when its last reference goes", func() {
 			rep := interleave.Explore(ownerComesBack(), interleave.Options{MaxPreemptions: 3, DataRaces: true})
+			interleavetest.ReportExploration(rep)
 			Expect(rep).To(interleavetest.Pass(), func() string { return explain(rep.Failure) })
 		})
 	})

@@ -35,7 +35,9 @@ type Report struct {
 	Preemptions int
 	// Outcomes counts how the schedules run ended, when EnvOutcomes asks:
 	// "passed" or what broke (see OutcomeTable). Nil otherwise.
-	Outcomes []Outcome
+	Outcomes    []Outcome
+	failedAt    int  // Schedules when the first failure was found
+	outcomesCut bool // counting stopped OutcomeBudget schedules after it
 	// Diverged counts the runs that could not follow their planned first
 	// steps, because something the scheduler does not control decided
 	// between goroutines inside a step: a goroutine woken through a channel
@@ -200,9 +202,9 @@ func exploreAll(sc Scenario, o Options) *exploration {
 				rep.count(res)
 			}
 			if res.Failure != nil && rep.Failure == nil {
-				rep.Failure, rep.Preemptions = res.Failure, p.preemptions
+				rep.Failure, rep.Preemptions, rep.failedAt = res.Failure, p.preemptions, rep.Schedules
 			}
-			if res.Failure != nil && !o.outcomes {
+			if res.Failure != nil && !o.outcomes || o.outcomes && rep.countedEnough() {
 				return rep
 			}
 			for i := len(p.choices); i < len(res.Schedule); i++ {
@@ -354,12 +356,12 @@ func dpor(sc Scenario, o Options, bound int, rep *exploration) (pruned, stopped 
 			}
 		}
 		if res.Failure != nil && rep.Failure == nil {
-			rep.Failure = res.Failure
+			rep.Failure, rep.failedAt = res.Failure, rep.Schedules
 			if n := len(path); n > 0 {
 				rep.Preemptions = path[n-1].cost(path[n-1].chosen)
 			}
 		}
-		if res.Failure != nil && !o.outcomes {
+		if res.Failure != nil && !o.outcomes || o.outcomes && rep.countedEnough() {
 			return false, true
 		}
 		addRaces(path)

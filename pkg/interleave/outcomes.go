@@ -16,6 +16,11 @@ import (
 // failure, and then looks further only to count.
 const EnvOutcomes = "RACEKIT_OUTCOMES"
 
+// OutcomeBudget is how many schedules an exploration counting outcomes
+// runs after its first failure, at most: enough to show what else can
+// happen, and a bound on how much longer check -v takes than check.
+const OutcomeBudget = 1000
+
 // Outcome is one outcome of a scenario, and how many of the schedules an
 // exploration ran ended with it.
 type Outcome struct {
@@ -40,6 +45,16 @@ func outcomeOf(res *Result) string {
 		}
 	}
 	return firstLine(res.Failure.Message)
+}
+
+// countedEnough reports whether an exploration counting outcomes has run
+// OutcomeBudget schedules since its first failure, and marks the table cut.
+func (r *Report) countedEnough() bool {
+	if r.Failure == nil || r.Schedules-r.failedAt < OutcomeBudget {
+		return false
+	}
+	r.outcomesCut = true
+	return true
 }
 
 // count adds a run's outcome to the report's table.
@@ -76,6 +91,9 @@ func (r *Report) OutcomeTable() string {
 	})
 	var b strings.Builder
 	b.WriteString("outcomes, by schedules run:")
+	if r.outcomesCut {
+		fmt.Fprintf(&b, " (counting stopped %d schedules after the first failure)", OutcomeBudget)
+	}
 	for _, o := range rows {
 		fmt.Fprintf(&b, "\n  %s: %d %s", o.What, o.Schedules, plural(o.Schedules, "schedule"))
 	}

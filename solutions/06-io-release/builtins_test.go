@@ -118,8 +118,8 @@ var _ = Describe("The blocking builtins read and sleep", Ordered, func() {
 			// other runs; those with at most 2 would cost several times as
 			// long.
 			rep := interleave.Explore(twoReaders(), interleave.Options{MaxPreemptions: 1})
+			interleavetest.ReportExploration(rep)
 			Expect(rep).To(interleavetest.Pass(), func() string { return explain(rep.Failure, "") })
-			AddReportEntry("exploration", rep.Coverage())
 		})
 	})
 
