@@ -27,7 +27,7 @@ func (e *env) gradeClass(ctx context.Context, g grade.Grader, class, out string,
 	}
 	learners, skipped, err := grade.ClassFolders(dir)
 	if err != nil {
-		return usagef("--class %s holds no learner folder: put each learner's racekit checkout in a folder of its own there (clone or copy it)", class)
+		return usagef("--class %s: %v", class, strings.TrimPrefix(err.Error(), "grade: "))
 	}
 	if out == "" {
 		out = dir + "-grades"
@@ -87,7 +87,7 @@ func (e *env) gradeClass(ctx context.Context, g grade.Grader, class, out string,
 		}
 		row := fmt.Sprintf("  %-*s ", width, name)
 		for _, l := range lr.Result.Lessons {
-			row += " " + e.out.classCell(grade.ClassMark(e.root, l, false))
+			row += " " + e.out.classCell(grade.ClassMark(l, false))
 		}
 		r := lr.Result
 		row += fmt.Sprintf("  %d/%d", r.Score, r.MaxScore)
@@ -111,7 +111,7 @@ func (e *env) gradeClass(ctx context.Context, g grade.Grader, class, out string,
 	e.out.printf("graded %s in %s: %d built and run, %d the same code as a lesson graded before (that verdict reused), %d turned away before a build\n",
 		plural(len(learners)*len(lessons), "lesson"), e.now().Sub(start).Round(time.Second), c.Built, c.Reused, c.TurnedAway)
 
-	written, err := grade.WriteClass(out, c, e.root)
+	written, err := grade.WriteClass(out, c)
 	if err != nil {
 		return err
 	}

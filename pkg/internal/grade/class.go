@@ -109,13 +109,14 @@ func (g Grader) GradeClass(ctx context.Context, dir string, learners []string, l
 				continue
 			}
 			key := g.verdictKey(*l)
+			l.Untouched = l.Code == starters[l.Lesson.Dir()]
 			if l.Reused {
 				c.Reused++
 				what, whose := "the same code as", "a lesson graded before"
 				if first[key] != "" {
 					whose = first[key] + "'s"
 				}
-				if l.Code == starters[l.Lesson.Dir()] {
+				if l.Untouched {
 					what = "the untouched starter, like"
 				}
 				l.Message += fmt.Sprintf("\nnote: %s %s, byte for byte: that verdict was reused, not built and run again", what, whose)
@@ -133,16 +134,6 @@ func (g Grader) GradeClass(ctx context.Context, dir string, learners []string, l
 		}
 	}
 	return c, nil
-}
-
-// Untouched reports whether l's code is its lesson's untouched starter in
-// the kit at kit.
-func Untouched(kit string, l Lesson) bool {
-	if l.Code == "" {
-		return false
-	}
-	code, err := course.Fingerprint(course.ExerciseFiles, l.Lesson.StarterDir(kit))
-	return err == nil && code == l.Code
 }
 
 // Passed counts, for each lesson of c, the learners who passed it.
@@ -200,11 +191,11 @@ func noFormula(s string) string {
 
 // WriteClassMarkdown writes c as a markdown table: a row per learner, a
 // column per lesson (its number; the lessons' titles follow the table)
-// with ✅ pass, ❌ fail, ⚠️ error or ⬜ todo (an untouched starter in the
-// kit at kit, which fails), the learner's lessons and points; a last row
-// counts who passed each lesson. Names are escaped as WriteSummary escapes
-// a submission's text.
-func WriteClassMarkdown(w io.Writer, c Class, kit string) error {
+// with ✅ pass, ❌ fail, ⚠️ error or ⬜ todo (an untouched starter, which
+// fails; see Lesson.Untouched), the learner's lessons and points; a last
+// row counts who passed each lesson. Names are escaped as WriteSummary
+// escapes a submission's text.
+func WriteClassMarkdown(w io.Writer, c Class) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "### racekit grade: %d learners, %d lessons each\n\n| Learner |", len(c.Learners), len(c.Lessons))
 	for _, l := range c.Lessons {
@@ -215,7 +206,7 @@ func WriteClassMarkdown(w io.Writer, c Class, kit string) error {
 	for _, lr := range c.Learners {
 		fmt.Fprintf(&b, "| %s |", cell(lr.Name))
 		for _, l := range lr.Result.Lessons {
-			fmt.Fprintf(&b, " %s |", ClassMark(kit, l, true))
+			fmt.Fprintf(&b, " %s |", ClassMark(l, true))
 		}
 		fmt.Fprintf(&b, " %d/%d | %d/%d |\n", lr.Result.Score, lr.Result.MaxScore, lr.Result.Points, lr.Result.MaxPoints)
 	}
@@ -235,11 +226,11 @@ func WriteClassMarkdown(w io.Writer, c Class, kit string) error {
 }
 
 // ClassMark is how a class table shows lesson l: "pass", "fail", "error",
-// or "todo" for an untouched starter in the kit at kit; with emoji for
+// or "todo" for an untouched starter (Lesson.Untouched); with emoji for
 // markdown ("✅ pass").
-func ClassMark(kit string, l Lesson, emoji bool) string {
+func ClassMark(l Lesson, emoji bool) string {
 	word, mark := string(l.Status), map[Status]string{Pass: "✅", Fail: "❌", Error: "⚠️"}[l.Status]
-	if l.Status == Fail && Untouched(kit, l) {
+	if l.Status == Fail && l.Untouched {
 		word, mark = "todo", "⬜"
 	}
 	if emoji {
@@ -253,7 +244,7 @@ func ClassMark(kit string, l Lesson, emoji bool) string {
 // learner's Result as NAME.json (WriteJSON). It returns the paths written,
 // in that order. Only those files are written; nothing else in out is
 // touched.
-func WriteClass(out string, c Class, kit string) ([]string, error) {
+func WriteClass(out string, c Class) ([]string, error) {
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return nil, fmt.Errorf("grade: %w", err)
 	}
@@ -270,7 +261,7 @@ func WriteClass(out string, c Class, kit string) ([]string, error) {
 		written = append(written, path)
 		return nil
 	}
-	if err := write("class.md", func(w io.Writer) error { return WriteClassMarkdown(w, c, kit) }); err != nil {
+	if err := write("class.md", func(w io.Writer) error { return WriteClassMarkdown(w, c) }); err != nil {
 		return written, err
 	}
 	if err := write("class.csv", func(w io.Writer) error { return WriteClassCSV(w, c) }); err != nil {

@@ -78,6 +78,9 @@ type Lesson struct {
 	// Reused is true when the verdict is that of an identical lesson
 	// graded before (see Verdicts), not built and run again.
 	Reused bool `json:"reused,omitempty"`
+	// Untouched is true when GradeClass found the lesson's code to be its
+	// untouched starter, which a class table shows as "todo".
+	Untouched bool `json:"-"`
 
 	// Lesson is the lesson graded.
 	Lesson course.Lesson `json:"-"`

@@ -19,9 +19,8 @@ import (
 // concurrent use: when two identical lessons are graded at once, one is
 // built and run and the other waits for its verdict.
 type Verdicts struct {
-	mu     sync.Mutex          // guards byKey
-	byKey  map[string]*verdict // by verdictKey
-	reused int                 // how many lessons reached reuse a verdict; guarded by mu
+	mu    sync.Mutex          // guards byKey
+	byKey map[string]*verdict // by verdictKey
 }
 
 // verdict is one lesson's verdict, once done is closed: out when ok, and
@@ -30,14 +29,6 @@ type verdict struct {
 	done chan struct{}
 	out  Lesson
 	ok   bool
-}
-
-// Reused returns how many lessons took a verdict reached before rather
-// than being built and run.
-func (v *Verdicts) Reused() int {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	return v.reused
 }
 
 // verdictKey names what a lesson's verdict depends on once its checks have
@@ -80,9 +71,6 @@ func (v *Verdicts) reach(ctx context.Context, key string, grade func() (Lesson, 
 			return Lesson{}, ctx.Err()
 		}
 		if e.ok {
-			v.mu.Lock()
-			v.reused++
-			v.mu.Unlock()
 			out := e.out
 			out.Reused = true
 			return out, nil
