@@ -126,12 +126,18 @@ func plural(n int, word string) string {
 // other run.
 func Explore(sc Scenario, opts ...Options) *Report {
 	showRequested(sc, opts)
+	playRequested(sc, opts)
 	o := Options{}
 	if len(opts) > 0 {
 		o = opts[0]
 	}
 	o = o.withDefaults()
 	o.outcomes = countOutcomes()
+	return explore(sc, o)
+}
+
+// explore is Explore with its options settled.
+func explore(sc Scenario, o Options) *Report {
 	if o.NoReduction {
 		return lastRunFails(sc, o, exploreAll(sc, o).Report)
 	}

@@ -86,6 +86,9 @@ type Result struct {
 	// opaque reports that a goroutine blocked on something only the
 	// goroutine dump shows, so steps may conflict in ways access misses.
 	opaque bool
+	// abandoned reports that the chooser gave the run up before its end
+	// (racekit play's undo): it neither passed nor failed.
+	abandoned bool
 }
 
 // Passed reports whether the run completed with every check satisfied.
@@ -113,6 +116,8 @@ func (r *Result) String() string {
 // chooser picks who takes the next step: step is 0-based, prev is the
 // goroutine that took the last step (nil at first), en the goroutines that
 // may go on, in creation order, never empty, and acc what each would do.
+// Returning nil abandons the run: its goroutines are stopped, and the
+// Result says Abandoned.
 type chooser func(step int, prev *goroutine, en []*goroutine, acc []access) *goroutine
 
 // defaultChoice continues prev when it can go on, else takes the first
@@ -207,6 +212,11 @@ func execute(sc Scenario, opts Options, choose chooser) *Result {
 			return fail(Livelock, fmt.Sprintf("livelock: the run took more than %d steps without finishing: the goroutines may be spinning, each waiting for another to move", opts.MaxSteps))
 		}
 		g := choose(len(res.Schedule), prev, en, acc)
+		if g == nil {
+			r.stopAll(false)
+			res.abandoned = true
+			return res
+		}
 		names := make([]string, len(en))
 		for i, e := range en {
 			names[i] = e.name
@@ -248,6 +258,7 @@ func execute(sc Scenario, opts Options, choose chooser) *Result {
 // The error is non-nil only for a schedule that does not parse.
 func Replay(schedule string, sc Scenario, opts ...Options) (*Result, error) {
 	showRequested(sc, opts)
+	playRequested(sc, opts)
 	want, err := ParseSchedule(schedule)
 	if err != nil {
 		return nil, err

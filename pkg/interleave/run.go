@@ -19,6 +19,12 @@ type Scenario struct {
 	// Name says what happens, in a few words; a failure report starts with
 	// it ("the foo trace: two threads take and drop a reference to foo").
 	Name string
+	// Goal is what a learner who plays the scenario (racekit play) tries
+	// to make happen on the lesson's buggy code, as a dare: "make foo
+	// leak". Reaching it is breaking the scenario's checks. It changes
+	// nothing in Replay or Explore; a scenario without one is played only
+	// when asked for by name.
+	Goal string
 	// Setup builds fresh shared state, starts goroutines with Run.Go and
 	// registers final checks with Run.Finally. It is called once per
 	// schedule, so it must not reuse state between calls.
@@ -54,6 +60,9 @@ type Options struct {
 	// outcomes is EnvOutcomes's word: count every run's outcome and go on
 	// after a failure. Explore sets it.
 	outcomes bool
+	// where records where every goroutine pauses, not only before an
+	// operation that may block, for racekit play's lanes.
+	where bool
 }
 
 func (o Options) withDefaults() Options {
@@ -180,7 +189,7 @@ type goroutine struct {
 	panicked  *panicInfo
 	next      access        // while paused: what its next step does
 	op        *schedhook.Op // while paused before an operation of the kit's sync: the operation
-	pausedAt  Frame         // while paused before such an operation: where
+	pausedAt  Frame         // while paused before such an operation (before any step, with Options.where): where
 	waitShown bool          // while paused: the trace already says its operation waits
 	slept     bool          // seen in time.Sleep since it was last let go
 	napped    bool          // paused after a sleep: it runs only when nothing else can
@@ -292,7 +301,7 @@ func (r *Run) notify() {
 // which may block.
 func (g *goroutine) pause(next access, op *schedhook.Op) {
 	var at Frame
-	if op != nil && op.Blocked != nil {
+	if op != nil && op.Blocked != nil || g.run.opts.where {
 		at = callerFrame()
 	}
 	r := g.run

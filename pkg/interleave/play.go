@@ -1,0 +1,310 @@
+package interleave
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+)
+
+// The environment with which racekit play asks a lesson's test binary to let
+// a learner be the scheduler of one of its scenarios. The binary reads
+// commands (PlayCommand, one JSON object a line) from file descriptor
+// PlayCommandFD and writes what happens (PlayMessage, the same way) to
+// PlayMessageFD; racekit play passes both as extra files of the process.
+const (
+	// EnvPlay, set to anything but the empty string, turns play on.
+	EnvPlay = "RACEKIT_PLAY"
+	// EnvPlayScenario picks the scenario to play: the first whose name
+	// contains it, ignoring case; empty picks the first scenario with a
+	// Goal.
+	EnvPlayScenario = "RACEKIT_PLAY_SCENARIO"
+	// PlayCommandFD is the file descriptor play reads commands from.
+	PlayCommandFD = 3
+	// PlayMessageFD is the file descriptor play writes messages to.
+	PlayMessageFD = 4
+)
+
+// PlayCommand is what racekit play asks of the test binary.
+type PlayCommand struct {
+	// Op is "run" (run Schedule, then stop at the next choice and say
+	// who could take it), "explore" (explore the scenario, counting its
+	// outcomes) or "quit".
+	Op string `json:"op"`
+	// Schedule is the steps to take, for "run": one goroutine name a step.
+	Schedule []string `json:"schedule,omitempty"`
+}
+
+// PlayMessage is what the test binary tells racekit play. Type says which
+// fields are set:
+//
+//   - "scenario": a scenario the specs ran that was not picked (Scenario,
+//     Goal), so that racekit can list them when none was.
+//   - "hello": the scenario being played (Scenario, Goal).
+//   - "state": the run after Schedule, waiting for the next step (Lanes,
+//     Trace, Shared, Notes), or, with Ended, finished (Failure or not).
+//   - "explored": an exploration's verdict (Reachable, Coverage,
+//     Outcomes, Schedule: the simplest failing one, when Reachable).
+type PlayMessage struct {
+	Type     string     `json:"type"`
+	Scenario string     `json:"scenario,omitempty"`
+	Goal     string     `json:"goal,omitempty"`
+	Schedule []string   `json:"schedule,omitempty"`
+	Lanes    []PlayLane `json:"lanes,omitempty"`
+	Trace    []string   `json:"trace,omitempty"`  // the numbered trace so far
+	Shared   []string   `json:"shared,omitempty"` // the shared state, a line each ("foo.refcount = 2")
+	Notes    []string   `json:"notes,omitempty"`  // where the schedule could not be followed
+	Ended    bool       `json:"ended,omitempty"`
+	Failure  string     `json:"failure,omitempty"` // the failure as a spec prints it (Failure.Error)
+	Broke    string     `json:"broke,omitempty"`   // its first line of what broke (as Report.Outcomes says it)
+
+	Reachable bool   `json:"reachable,omitempty"`
+	Coverage  string `json:"coverage,omitempty"`
+	Outcomes  string `json:"outcomes,omitempty"`
+}
+
+// PlayLane is one goroutine of a played run, as it waits for the next step.
+type PlayLane struct {
+	Name string `json:"name"`
+	// Status is "ready" (it can take the next step), "waits" (its
+	// operation of the kit's sync is blocked: Waits says on what),
+	// "blocked" (on something outside the kit's sync), "asleep", "new"
+	// (not yet at its first statement) or "done".
+	Status string `json:"status"`
+	At     Frame  `json:"at"`              // where it is paused
+	Waits  string `json:"waits,omitempty"` // what it waits for
+}
+
+// played guards against playing twice in one process.
+var played struct {
+	sync.Mutex
+	on  bool     // a session has started
+	out *os.File // PlayMessageFD, opened once: a second os.File on it would close it when collected
+}
+
+// playRequested is called as Explore and Replay start: when the
+// environment asks for play (EnvPlay), it names the scenario to racekit
+// play, and, when it is the one asked for, plays it until racekit says
+// quit, and then ends the process: the specs' verdict is not wanted.
+func playRequested(sc Scenario, opts []Options) {
+	if os.Getenv(EnvPlay) == "" {
+		return
+	}
+	played.Lock()
+	if played.on {
+		played.Unlock()
+		return
+	}
+	if played.out == nil {
+		played.out = os.NewFile(PlayMessageFD, "racekit-play-messages")
+	}
+	out := played.out
+	want := strings.ToLower(os.Getenv(EnvPlayScenario))
+	pick := want == "" && sc.Goal != "" || want != "" && strings.Contains(strings.ToLower(sc.Name), want)
+	if !pick {
+		played.Unlock()
+		writeMessage(out, PlayMessage{Type: "scenario", Scenario: firstLine(sc.Name), Goal: sc.Goal})
+		return
+	}
+	played.on = true
+	played.Unlock()
+	o := Options{}
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	Play(sc, o, os.NewFile(PlayCommandFD, "racekit-play-commands"), out)
+	os.Exit(0)
+}
+
+// writeMessage writes m as one line of JSON; a message that cannot be
+// written ends the process, whose reader has gone.
+func writeMessage(w io.Writer, m PlayMessage) {
+	b, err := json.Marshal(m)
+	if err == nil {
+		_, err = w.Write(append(b, '\n'))
+	}
+	if err != nil {
+		os.Exit(0)
+	}
+}
+
+// Play lets whoever writes commands to in be the scheduler of sc, and
+// writes what happens to out, until a "quit" command or the end of in. It
+// is what racekit play runs in a lesson's test binary; opts are the
+// scenario's options as its spec gives them. Like Replay and Explore, it
+// must not overlap another run.
+func Play(sc Scenario, opts Options, in io.Reader, out io.Writer) {
+	o := opts.withDefaults()
+	o.where = true
+	writeMessage(out, PlayMessage{Type: "hello", Scenario: sc.Name, Goal: sc.Goal})
+	cmds := bufio.NewScanner(in)
+	cmds.Buffer(make([]byte, 64<<10), 16<<20)
+	next := func() (PlayCommand, bool) {
+		for cmds.Scan() {
+			var c PlayCommand
+			if json.Unmarshal(cmds.Bytes(), &c) == nil {
+				return c, true
+			}
+		}
+		return PlayCommand{}, false
+	}
+	c, ok := next()
+	for ok && c.Op != "quit" {
+		switch c.Op {
+		case "explore":
+			eo := o
+			eo.where, eo.outcomes = false, true
+			rep := explore(sc, eo)
+			m := PlayMessage{Type: "explored", Reachable: rep.Failure != nil, Coverage: rep.coverage(), Outcomes: rep.OutcomeTable()}
+			if rep.Failure != nil {
+				m.Schedule = rep.Failure.Schedule
+			}
+			writeMessage(out, m)
+			c, ok = next()
+		case "run":
+			var pending *PlayCommand
+			pending, ok = playRun(sc, o, c.Schedule, next, out)
+			if pending != nil {
+				c = *pending
+			} else if ok {
+				c, ok = next()
+			}
+		default:
+			c, ok = next()
+		}
+	}
+}
+
+// playRun runs sc following schedule and, where the schedule ends, says
+// who could take the next step and waits for a command: a "run" of the
+// same schedule one step longer takes that step; any other command
+// abandons the run and is returned. At the run's end it says how it ended.
+// ok is false when the commands have ended.
+func playRun(sc Scenario, o Options, schedule []string, next func() (PlayCommand, bool), out io.Writer) (pending *PlayCommand, ok bool) {
+	ok = true
+	var taken []string
+	var notes []string
+	res := execute(sc, o, func(step int, prev *goroutine, en []*goroutine, _ []access) *goroutine {
+		r := en[0].run
+		if step < len(schedule) {
+			for _, g := range en {
+				if g.name == schedule[step] {
+					taken = append(taken, g.name)
+					return g
+				}
+			}
+			alt := defaultChoice(prev, en)
+			notes = append(notes, fmt.Sprintf("step %d: the schedule wants %s, but %s; %s runs instead", step+1, schedule[step], whyNot(schedule[step], r), alt.name))
+			taken = append(taken, alt.name)
+			return alt
+		}
+		writeMessage(out, r.playState(taken, notes))
+		c, more := next()
+		if !more {
+			ok = false
+			return nil
+		}
+		if c.Op == "run" && len(c.Schedule) == len(taken)+1 && slices.Equal(c.Schedule[:len(taken)], taken) {
+			for _, g := range en {
+				if g.name == c.Schedule[len(taken)] {
+					schedule = c.Schedule
+					taken = append(taken, g.name)
+					return g
+				}
+			}
+		}
+		pending = &c
+		return nil
+	})
+	if res.abandoned {
+		return pending, ok
+	}
+	m := PlayMessage{Type: "state", Ended: true, Schedule: res.Schedule, Trace: res.Trace.Lines(), Shared: sharedState(res.Trace), Notes: notes}
+	if res.Failure != nil {
+		m.Failure, m.Broke = res.Failure.Error(), outcomeOf(res)
+	}
+	writeMessage(out, m)
+	return nil, true
+}
+
+// playState is the run as it waits for step len(taken)+1.
+func (r *Run) playState(taken, notes []string) PlayMessage {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	m := PlayMessage{Type: "state", Schedule: slices.Clone(taken), Notes: slices.Clone(notes)}
+	for _, g := range r.gs {
+		l := PlayLane{Name: g.name, At: g.pausedAt}
+		switch {
+		case g.state == done:
+			l.Status = "done"
+		case g.state == blocked:
+			l.Status, l.Waits, l.At = "blocked", "blocks in "+g.wait, g.waitAt
+		case g.state == sleeping:
+			l.Status = "asleep"
+		case g.state == paused && r.waitsLocked(g) != "":
+			l.Status, l.Waits = "waits", r.waitsLocked(g)
+		case g.state == paused && g.pausedAt.File == "":
+			l.Status = "new"
+		default:
+			l.Status = "ready"
+		}
+		m.Lanes = append(m.Lanes, l)
+	}
+	t := Trace(slices.Clone(r.trace))
+	m.Trace, m.Shared = t.Lines(), sharedState(t)
+	return m
+}
+
+// sharedState reads, off a trace, what the goroutines share as it stands at
+// the trace's end: each cell's last value, and who holds each lock of the
+// kit's sync, a line each in order of first appearance.
+func sharedState(t Trace) []string {
+	var order []string
+	value := map[string]string{}
+	holders := map[string][]string{}
+	for _, e := range t {
+		if e.Cell == "" {
+			continue
+		}
+		if _, seen := value[e.Cell]; !seen {
+			order = append(order, e.Cell)
+			value[e.Cell] = ""
+		}
+		switch e.Kind {
+		case Read, Write:
+			value[e.Cell] = fmt.Sprintf("%s = %d", e.Cell, e.Value)
+		case Sync:
+			verb := strings.TrimSpace(strings.SplitN(e.Label, " "+e.Cell, 2)[0])
+			h := holders[e.Cell]
+			switch verb {
+			case "locks", "write-locks", "read-locks":
+				h = append(h, e.G)
+			case "unlocks", "write-unlocks", "read-unlocks":
+				if i := slices.Index(h, e.G); i >= 0 {
+					h = slices.Delete(h, i, i+1)
+				} else if len(h) > 0 {
+					h = h[1:] // unlocked by another goroutine than the one that locked it
+				}
+			default:
+				continue
+			}
+			holders[e.Cell] = h
+			if len(h) == 0 {
+				value[e.Cell] = e.Cell + ": free"
+			} else {
+				value[e.Cell] = e.Cell + ": held by " + strings.Join(h, ", ")
+			}
+		}
+	}
+	var lines []string
+	for _, c := range order {
+		if value[c] != "" {
+			lines = append(lines, value[c])
+		}
+	}
+	return lines
+}
