@@ -203,6 +203,7 @@ var _ = Describe("Object", Ordered, ContinueOnFailure, func() {
 func lostIncrement() interleave.Scenario {
 	return interleave.Scenario{
 		Name: "the lost increment: foo is held by its owner O and by B (refcount 2); A takes a reference while B drops its own, then O drops its own",
+		Goal: "free foo while A still holds it: lose A's increment, so that the last drop frees foo under A",
 		Setup: func(r *interleave.Run) {
 			foo := NewObject("foo")
 			handOver(foo) // B's reference
@@ -224,6 +225,7 @@ func lostIncrement() interleave.Scenario {
 func doubleFree() interleave.Scenario {
 	return interleave.Scenario{
 		Name: "the double free: A and B hold the only two references to foo (refcount 2) and drop them at the same time",
+		Goal: "free foo twice: let both drops see the count reach zero",
 		Setup: func(r *interleave.Run) {
 			foo := NewObject("foo")
 			handOver(foo) // B's reference; A is the owner

@@ -279,6 +279,7 @@ const abbaSchedule = "A B A B*2 A"
 func abbaDeadlock() interleave.Scenario {
 	return interleave.Scenario{
 		Name: "the AB-BA deadlock: A moves an item from foo to bar while B moves one from bar to foo (each holds 1 item)",
+		Goal: "deadlock the two moves: each holds one list's lock and waits for the other's",
 		Setup: func(r *interleave.Run) {
 			foo, bar := newList(r, "foo", 1), newList(r, "bar", 1)
 			end := newFinishLine(2, foo, bar)

@@ -159,6 +159,7 @@ const fooSchedule = "A*3 B*3 A B A B"
 func fooTrace() interleave.Scenario {
 	return interleave.Scenario{
 		Name: "the foo trace: two threads take and drop a reference to foo (refcount starts at 1)",
+		Goal: "make foo leak: let both threads finish with foo's count above 1, though only its owner still holds it",
 		Setup: func(r *interleave.Run) {
 			foo := NewObject("foo")
 			r.Name(foo, "foo")

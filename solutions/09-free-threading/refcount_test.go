@@ -254,6 +254,7 @@ func fooTrace() interleave.Scenario {
 	return interleave.Scenario{
 		Name: "the foo trace without a GIL: A and B each run touch() (LOAD_GLOBAL foo, then the caller drops the result); " +
 			"foo is A's, and its count starts at 1, the global's",
+		Goal: "make foo leak, or free it while the global still holds it: with no GIL, lose one of the count's updates",
 		Setup: func(r *interleave.Run) {
 			in, a, b, foo := withFoo(r)
 			var gotA, gotB call

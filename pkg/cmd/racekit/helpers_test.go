@@ -71,6 +71,20 @@ func finish(s *gexec.Session, limit time.Duration) int {
 // spec that builds a lesson; in one folder they compile once.
 var sharedKit string
 
+// solvedKit is tempKit with lesson l's exercise files replaced by its
+// solution's, as a learner who solved it has them.
+func solvedKit(l course.Lesson) string {
+	kit := tempKit()
+	names, err := course.ExerciseFiles(l.SolutionDir(kitRoot))
+	Expect(err).NotTo(HaveOccurred())
+	for _, name := range names {
+		data, err := os.ReadFile(filepath.Join(l.SolutionDir(kitRoot), name))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(os.WriteFile(filepath.Join(l.LessonDir(kit), name), data, 0o644)).To(Succeed())
+	}
+	return kit
+}
+
 // tempKit returns a checkout the test may write to: the kit's go.mod,
 // go.sum and pkg/, copied once per process, and fresh copies of lessons/,
 // solutions/ and testdata/starters/, with everything an earlier spec left

@@ -55,6 +55,7 @@ func init() {
 		{"reset", "<lesson>", "restore a lesson's starter files (yours are backed up first)", runReset},
 		{"solution", "<lesson> [--force]", "show a lesson's solution as a diff against your files", runSolution},
 		{"replay", "<lesson> <schedule> [--scenario TEXT]", "run one schedule of a lesson's scenario against your code and print its numbered trace", runReplay},
+		{"play", "<lesson> [scenario] [--replay SCHEDULE]", "be the scheduler: pick which goroutine moves next in a lesson's scenario, on your code, until it breaks", runPlay},
 		{"warm", "[lesson...]", "build every lesson under -race ahead of time, so that no first check waits minutes (for a workshop room)", runWarm},
 		{"grade", "[--submission DIR | --class DIR [--out DIR]] [--json F] [--junit F] [--timeout D] [--build-timeout D] [--memory M] [--build-memory M] [--threads N] [--lessons L] [--points L=P,...|--points-file F] [--classroom]", "grade every lesson of a submission, or of a whole class (for instructors and CI)", runGrade},
 		{"verify", "[--runs N] [--fixture-runs N] [lesson...]", "check the kit itself: every starter fails for its reason, every solution and fixture does as it should", runVerify},

@@ -1,8 +1,6 @@
 package main_test
 
 import (
-	"os"
-	"path/filepath"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -41,13 +39,7 @@ var _ = Describe("racekit replay", func() {
 
 	When("the learner's code is fixed", func() {
 		It("shows the same schedule can no longer be followed, and where the lock stops it", func() {
-			kit := tempKit()
-			l := course.Lessons[0]
-			for _, name := range []string{"object.go", "doc.go"} {
-				data, err := os.ReadFile(filepath.Join(l.SolutionDir(kitRoot), name))
-				Expect(err).NotTo(HaveOccurred())
-				Expect(os.WriteFile(filepath.Join(l.LessonDir(kit), name), data, 0o644)).To(Succeed())
-			}
+			kit := solvedKit(course.Lessons[0])
 			r := replay(kit, "1", "A*3 B*3 A B A B", "--scenario", "foo trace")
 			Expect(r.code).To(Equal(0), r.err)
 			Expect(r.out).To(ContainSubstring("waits for foo.mu, which A holds"), "B meets the lock in the trace")

@@ -112,6 +112,14 @@ type Grader struct {
 	// takes that verdict (marked Reused) instead of being built and run:
 	// give one Verdicts to the gradings of a whole class.
 	Verdicts *Verdicts
+	// Exec, when not nil, is handed the lesson's test binary, built and
+	// checked as for grading, in place of the specs' run: racekit play
+	// runs it on the learner's terminal. dir is the lesson's folder, where
+	// the binary should run; the binary is removed once Exec returns.
+	// Lesson then returns with the lesson's Status empty and Exec's error,
+	// unless the lesson could not be built or was turned away (Error or
+	// Fail, as when grading).
+	Exec func(ctx context.Context, bin, dir string) error
 }
 
 // Grade grades lessons of the submission rooted at submission (a folder
@@ -297,6 +305,9 @@ func (g Grader) run(ctx context.Context, out Lesson, subDir string, exercise, sp
 		} else if msg != "" {
 			return out.refuse(msg), nil
 		}
+	}
+	if g.Exec != nil {
+		return out, g.Exec(ctx, bin, kitDir)
 	}
 	run, err := testrun.Run(ctx, bin, testrun.Options{
 		Dir: kitDir, Timeout: timeout, Report: filepath.Join(work, "report.json"), Env: g.Env,

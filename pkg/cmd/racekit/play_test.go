@@ -1,0 +1,177 @@
+package main_test
+
+import (
+	"bytes"
+	"io"
+	"os"
+	"os/exec"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/creack/pty"
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/racekit/racekit/pkg/internal/course"
+)
+
+// terminal is racekit running in a pseudo-terminal, as a learner runs it.
+type terminal struct {
+	cmd  *exec.Cmd
+	tty  *os.File
+	mu   sync.Mutex   // guards seen
+	seen bytes.Buffer // everything the program wrote, escape sequences and all
+	done chan struct{}
+}
+
+// inTerminal starts racekit with args in a 160×45 pseudo-terminal in dir.
+func inTerminal(dir string, args ...string) *terminal {
+	cmd := exec.Command(racekitBin, args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "TERM=xterm-256color")
+	tty, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 45, Cols: 160})
+	Expect(err).NotTo(HaveOccurred(), "racekit should start in a pseudo-terminal")
+	t := &terminal{cmd: cmd, tty: tty, done: make(chan struct{})}
+	go func() {
+		defer close(t.done)
+		buf := make([]byte, 4096)
+		for {
+			n, err := tty.Read(buf)
+			t.mu.Lock()
+			t.seen.Write(buf[:n])
+			t.mu.Unlock()
+			if err != nil {
+				return
+			}
+		}
+	}()
+	DeferCleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		tty.Close()
+	})
+	return t
+}
+
+// escapes matches the terminal's control sequences: CSI (colours, cursor
+// moves), OSC (titles) and the two-byte ones.
+var escapes = regexp.MustCompile(`\x1b\[[0-9;?<>=]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(\x07|\x1b\\)|\x1b[@-_]`)
+
+// screen is what the program has written so far, without its control
+// sequences: the text a learner saw, in the order it was drawn.
+func (t *terminal) screen() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return escapes.ReplaceAllString(t.seen.String(), "")
+}
+
+// since is what the program has written after the first from bytes,
+// without its control sequences.
+func (t *terminal) since(from int) string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return escapes.ReplaceAllString(string(t.seen.Bytes()[from:]), "")
+}
+
+// press types keys, one at a time, each once the game has drawn, after
+// the previous key, what after says it draws then (the schedule line, say).
+func (t *terminal) press(keys string, after func(i int) string) {
+	for i, k := range strings.Fields(keys) {
+		t.mu.Lock()
+		from := t.seen.Len()
+		t.mu.Unlock()
+		_, err := io.WriteString(t.tty, k)
+		Expect(err).NotTo(HaveOccurred())
+		want := after(i)
+		Eventually(func() string { return t.since(from) }, 30*time.Second).Should(ContainSubstring(want),
+			"after key %q the game should show %q", k, want)
+	}
+}
+
+// exit waits for the program to end.
+func (t *terminal) exit() {
+	Eventually(t.done, time.Minute).Should(BeClosed(), "racekit play should end once q is pressed")
+}
+
+var _ = Describe("racekit play", func() {
+	// goal is lesson 1's foo trace's goal, which the game shows as it starts.
+	const goal = "Goal: make foo leak"
+
+	When("the learner's code is lesson 1's starter", func() {
+		It("lets the learner play the foo trace by keys, announces the leak and prints the schedule", func() {
+			t := inTerminal(tempKit(), "play", "1")
+			Eventually(t.screen, 3*time.Minute).Should(ContainSubstring(goal), "the game shows the scenario's goal")
+			Eventually(t.screen, time.Minute).Should(ContainSubstring("the exploration found schedules that reach it"),
+				"on the starter the exploration says the goal can be reached, without saying how")
+			Expect(t.screen()).To(MatchRegexp(`\[a\] A +new`), "each goroutine has a lane with its key")
+
+			// The foo trace's schedule, A*3 B*3 A B A B, one key a step.
+			steps := strings.Fields("a a a b b b a b a b")
+			t.press(strings.Join(steps, " "), func(i int) string {
+				if i == len(steps)-1 {
+					return "goal reached"
+				}
+				return "schedule: " + schedule(steps[:i+1]) + ")"
+			})
+			Expect(t.screen()).To(ContainSubstring("goal reached: refcount is 2, but only foo's owner still holds it (want 1): foo leaks"),
+				"the game announces the leak as the spec says it")
+
+			// Undo takes the last step back; the run is no longer over.
+			t.press("u", func(int) string { return "schedule: A*3 B*3 A B A)" })
+			t.press("b", func(int) string { return "goal reached" })
+
+			t.press("q", func(int) string { return "show it again" })
+			t.exit()
+			out := t.screen()
+			Expect(out).To(ContainSubstring("  6. B  DecRef  writes 2"), "the trace stays on the terminal after the game")
+			Expect(out).To(ContainSubstring("replay this schedule: A*3 B*3 A B A B"), "and the schedule that replays it")
+			Expect(out).To(ContainSubstring(`replay 1 "A*3 B*3 A B A B"`), "and the command that shows it again")
+		})
+	})
+
+	When("the learner's code is lesson 1's solution", func() {
+		It("says the goal cannot be reached, by the exploration's word and how far it looked", func() {
+			kit := solvedKit(course.Lessons[0])
+			t := inTerminal(kit, "play", "1")
+			Eventually(t.screen, 3*time.Minute).Should(ContainSubstring("the goal cannot be reached with your code"))
+			Expect(t.screen()).To(ContainSubstring("(exhaustive)"), "the exploration covered every schedule up to the order of independent steps")
+
+			// B meets A's lock: the lane says so, and b does nothing.
+			t.press("a a b", func(i int) string { return "schedule: " + schedule(strings.Fields("A A B")[:i+1]) + ")" })
+			Eventually(t.screen).Should(MatchRegexp(`\[b\] B +waits .*waits for foo\.mu, which A holds`))
+			t.press("q", func(int) string { return "the goal cannot be reached with your code:" })
+			t.exit()
+		})
+	})
+
+	When("it is not run in a terminal", func() {
+		It("says so and points at racekit replay, with status 2", func() {
+			s := racekit(kitRoot, "play", "1")
+			Expect(finish(s, time.Minute)).To(Equal(2))
+			Expect(string(s.Err.Contents())).To(ContainSubstring("play is a game for a terminal"))
+			Expect(string(s.Err.Contents())).To(ContainSubstring("replay 1"))
+		})
+	})
+})
+
+// schedule is steps (lower-case keys) as the game writes a schedule.
+func schedule(keys []string) string {
+	var b strings.Builder
+	for i := 0; i < len(keys); {
+		j := i
+		for j < len(keys) && keys[j] == keys[i] {
+			j++
+		}
+		if b.Len() > 0 {
+			b.WriteString(" ")
+		}
+		b.WriteString(strings.ToUpper(keys[i]))
+		if j-i > 1 {
+			b.WriteString("*" + string(rune('0'+j-i)))
+		}
+		i = j
+	}
+	return b.String()
+}
