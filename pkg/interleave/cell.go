@@ -46,6 +46,9 @@ func (c *Int) GetAs(what string) int {
 		g.record(Event{Kind: Read, Cell: c.Name(), Value: v, Doing: what})
 		return v
 	}
+	if r := active.Load(); r != nil && r.checking.Load() {
+		r.lookedAt(c.Name())
+	}
 	return c.v
 }
 

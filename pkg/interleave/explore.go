@@ -27,9 +27,12 @@ type Report struct {
 	// channel, the standard library's sync), which may hide a conflict.
 	Reduced bool
 	// Failure is the simplest failing run found, nil when every run
-	// passed: it has as few preemptions as any failing schedule that was
-	// run. The last run Explore makes is that failing run, so state a
-	// Setup kept from its last call belongs to it.
+	// passed: the exploration finds one with as few preemptions as any
+	// failing schedule it ran, and then shrinks it (fewer steps, then
+	// fewer preemptions, failing the same way). Its Error prints only the
+	// trace lines about what the broken check looked at. The last run
+	// Explore makes is that failing run, so state a Setup kept from its
+	// last call belongs to it.
 	Failure *Failure
 	// Preemptions is the number of preemptions in the failing schedule.
 	Preemptions int
@@ -138,35 +141,41 @@ func Explore(sc Scenario, opts ...Options) *Report {
 
 // explore is Explore with its options settled.
 func explore(sc Scenario, o Options) *Report {
+	var rep *Report
 	if o.NoReduction {
-		return lastRunFails(sc, o, exploreAll(sc, o).Report)
+		rep = exploreAll(sc, o).Report
+	} else {
+		red := exploreReduced(sc, o)
+		if red.opaque {
+			// Something the scheduler cannot see may have made two steps
+			// conflict: what was skipped may matter. Start again, counting
+			// the runs already made.
+			ran := red.Schedules
+			o.MaxSchedules = max(o.MaxSchedules-ran, 1)
+			red = exploreAll(sc, o)
+			red.Schedules += ran
+		}
+		rep = red.Report
 	}
-	rep := exploreReduced(sc, o)
-	if rep.opaque {
-		// Something the scheduler cannot see may have made two steps
-		// conflict: what was skipped may matter. Start again, counting
-		// the runs already made.
-		ran := rep.Schedules
-		o.MaxSchedules = max(o.MaxSchedules-ran, 1)
-		rep = exploreAll(sc, o)
-		rep.Schedules += ran
-	}
-	return lastRunFails(sc, o, rep.Report)
-}
-
-// lastRunFails runs the failing schedule of rep once more when outcomes
-// were counted, since the exploration went on after it: a Setup that
-// keeps its last call's state then holds the failing run's, as it does
-// when Explore stops at the failure.
-func lastRunFails(sc Scenario, o Options, rep *Report) *Report {
-	if !o.outcomes || rep.Failure == nil {
+	if rep.Failure == nil {
 		return rep
 	}
+	if best := shrink(sc, o, rep.Failure.Schedule); best != nil {
+		rep.Failure.Schedule, rep.Preemptions = best.Schedule, best.preemptions()
+	}
+	lastRunFails(sc, o, rep)
+	rep.Failure.focused = true
+	return rep
+}
+
+// lastRunFails runs the failing schedule of rep once more, since the
+// exploration went on after it (to shrink it, or to count outcomes): a
+// Setup that keeps its last call's state then holds the failing run's.
+func lastRunFails(sc Scenario, o Options, rep *Report) {
 	diverged := false
 	if res := execute(sc, o, followPrefix(rep.Failure.Schedule, &diverged, nil)); res.Failure != nil && !diverged {
 		rep.Failure = res.Failure
 	}
-	return rep
 }
 
 // exploration is Explore's state while it explores one scenario.
@@ -272,12 +281,6 @@ func exploreReduced(sc Scenario, o Options) *exploration {
 		if rep.Failure != nil {
 			return rep
 		}
-	}
-	// Run the failing schedule once more, so that the last run, whose
-	// state a Setup may have kept, is the one reported.
-	diverged := false
-	if res := execute(sc, o, followPrefix(found.Failure.Schedule, &diverged, nil)); res.Failure != nil && !diverged {
-		found.Failure = res.Failure
 	}
 	rep.Failure, rep.Preemptions = found.Failure, found.Preemptions
 	return rep

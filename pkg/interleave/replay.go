@@ -3,6 +3,7 @@ package interleave
 import (
 	"fmt"
 	"runtime"
+	"slices"
 	"strings"
 )
 
@@ -35,6 +36,12 @@ type Failure struct {
 	Message  string   // the invariant that broke, in words
 	Trace    Trace    // what happened, step by step
 	Schedule Schedule // replays the run
+	// about names what the broken check looked at: the cells a Finally
+	// check read, or the cell of a data race; nil when unknown.
+	about []string
+	// focused prints, of the trace, only the lines about what the check
+	// looked at (Explore's failures; a replayed schedule shows every step).
+	focused bool
 }
 
 // Error formats the failure:
@@ -55,12 +62,20 @@ func (f *Failure) Error() string {
 	if f.Scenario != "" {
 		b.WriteString(f.Scenario + "\n")
 	}
-	lines := f.Trace.Lines()
+	var focus []string
+	if f.focused {
+		focus = f.about
+	}
+	lines, left := f.Trace.linesAbout(focus)
 	if n := len(lines); n > 60 {
 		lines = append(append(lines[:25:25], fmt.Sprintf("  ... %d more lines ...", n-50)), lines[n-25:]...)
 	}
 	for _, l := range lines {
 		b.WriteString(l + "\n")
+	}
+	if left > 0 {
+		fmt.Fprintf(&b, "  (%d %s left out: %s of cells the check did not look at (only %s); replaying the schedule shows every line)\n",
+			left, plural(left, "line"), map[bool]string{true: "a read or write", false: "reads and writes"}[left == 1], strings.Join(f.about, ", "))
 	}
 	for _, l := range strings.Split(f.Message, "\n") {
 		b.WriteString("  " + l + "\n")
@@ -233,15 +248,21 @@ func execute(sc Scenario, opts Options, choose chooser) *Result {
 	checks := r.finally
 	r.mu.Unlock()
 	var broken []string
+	r.checking.Store(true)
 	for _, check := range checks {
 		if err := check(); err != nil {
 			broken = append(broken, err.Error())
 		}
 	}
+	r.checking.Store(false)
 	if len(broken) > 0 {
-		res.Failure = &Failure{Kind: Broken, Scenario: sc.Name, Message: strings.Join(broken, "\n"), Trace: res.Trace, Schedule: res.Schedule}
+		r.mu.Lock()
+		looked := slices.Clone(r.looked)
+		r.mu.Unlock()
+		res.Failure = &Failure{Kind: Broken, Scenario: sc.Name, Message: strings.Join(broken, "\n"), Trace: res.Trace, Schedule: res.Schedule, about: looked}
 	} else if races := res.Trace.Races(); opts.DataRaces && len(races) > 0 {
-		res.Failure = &Failure{Kind: DataRace, Scenario: sc.Name, Message: "data race: " + races[0].String(), Trace: res.Trace, Schedule: res.Schedule}
+		res.Failure = &Failure{Kind: DataRace, Scenario: sc.Name, Message: "data race: " + races[0].String(), Trace: res.Trace, Schedule: res.Schedule,
+			about: []string{races[0].First.Cell}}
 	}
 	return res
 }

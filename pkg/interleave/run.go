@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -102,6 +103,18 @@ type Run struct {
 	// goroutine dump shows (a channel, the standard library's sync): the
 	// run shared state the scheduler cannot see.
 	opaque bool
+	looked []string // the cells the Finally checks read, in order of first read
+
+	checking atomic.Bool // the Finally checks are running: cells note their reads
+}
+
+// lookedAt notes that a Finally check read the cell named name.
+func (r *Run) lookedAt(name string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !slices.Contains(r.looked, name) {
+		r.looked = append(r.looked, name)
+	}
 }
 
 // active is the run in progress, if any. Cells consult it on every access:

@@ -2,6 +2,7 @@ package interleave
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -49,7 +50,21 @@ type Trace []Event
 // ("reads foo.refcount -> 1, writes 2"). Columns are aligned; lines are
 // indented by two spaces.
 func (t Trace) Lines() []string {
-	type row struct{ g, fn, what string }
+	lines, _ := t.linesAbout(nil)
+	return lines
+}
+
+// linesAbout is Lines, leaving out, when focus is not empty, the reads and
+// writes of cells it does not name: the lines of the kit's sync, of points
+// and labels, of blocks and panics stay, as the story of the run. The
+// lines kept keep their numbers. It also returns how many lines it left
+// out.
+func (t Trace) linesAbout(focus []string) (lines []string, left int) {
+	type row struct {
+		g, fn, what string
+		n           int  // its number
+		keep        bool // shown with focus
+	}
 	var rows []row
 	lastRead := map[string]string{} // goroutine -> cell it last read
 	for i := 0; i < len(t); i++ {
@@ -86,17 +101,21 @@ func (t Trace) Lines() []string {
 		if fn == "" {
 			fn = e.At.ShortFunc()
 		}
-		rows = append(rows, row{e.G, fn, what})
+		keep := len(focus) == 0 || e.Kind != Read && e.Kind != Write || slices.Contains(focus, e.Cell)
+		rows = append(rows, row{e.G, fn, what, len(rows) + 1, keep})
 	}
-	gw, fw, nw := 0, 0, len(fmt.Sprint(len(rows)))
+	total := len(rows)
+	nw := len(fmt.Sprint(total))
+	rows = slices.DeleteFunc(rows, func(r row) bool { return !r.keep })
+	gw, fw := 0, 0
 	for _, r := range rows {
 		gw, fw = max(gw, len(r.g)), max(fw, len(r.fn))
 	}
-	lines := make([]string, len(rows))
+	lines = make([]string, len(rows))
 	for i, r := range rows {
-		lines[i] = strings.TrimRight(fmt.Sprintf("  %*d. %-*s  %-*s  %s", nw, i+1, gw, r.g, fw, r.fn, r.what), " ")
+		lines[i] = strings.TrimRight(fmt.Sprintf("  %*d. %-*s  %-*s  %s", nw, r.n, gw, r.g, fw, r.fn, r.what), " ")
 	}
-	return lines
+	return lines, total - len(rows)
 }
 
 // String is the trace's lines joined by newlines.
