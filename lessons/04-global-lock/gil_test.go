@@ -240,7 +240,7 @@ var _ = Describe("The global interpreter lock", Ordered, ContinueOnFailure, func
 
 	When("one thread releases it while another takes it over", func() {
 		It("names the new holder once the old one's Release has returned, and lets it release, in every schedule with at most 2 preemptions", func() {
-			rep := interleave.Explore(handOverScenario(), interleave.Options{MaxPreemptions: 2, StepTimeout: controlled.StepTimeout, MaxSteps: controlled.MaxSteps})
+			rep := interleave.Explore(handOverScenario(), interleave.Options{MaxPreemptions: 2, RandomSchedules: 100, StepTimeout: controlled.StepTimeout, MaxSteps: controlled.MaxSteps})
 			interleavetest.ReportExploration(rep)
 			Expect(rep).To(interleavetest.Pass(), explainOwner(rep.Failure, 2))
 		})
@@ -248,7 +248,7 @@ var _ = Describe("The global interpreter lock", Ordered, ContinueOnFailure, func
 
 	When("the VM drops and re-takes the GIL every 2 instructions", func() {
 		It("keeps two threads apart and lets both finish, in every schedule with at most 2 preemptions", func() {
-			rep := interleave.Explore(dropping("A", "B"), interleave.Options{MaxPreemptions: 2, StepTimeout: controlled.StepTimeout, MaxSteps: controlled.MaxSteps})
+			rep := interleave.Explore(dropping("A", "B"), interleave.Options{MaxPreemptions: 2, RandomSchedules: 100, StepTimeout: controlled.StepTimeout, MaxSteps: controlled.MaxSteps})
 			interleavetest.ReportExploration(rep)
 			Expect(rep).To(interleavetest.Pass(), explain(rep.Failure))
 		})

@@ -104,7 +104,7 @@ var _ = Describe("A batch of CPU-bound jobs", Ordered, func() {
 			var o *outcome
 			sc := batchScenario("A counts down from 2 and B from 3 at once while main gathers their results",
 				[]Job{{"A", 2}, {"B", 3}}, &o)
-			rep := interleave.Explore(sc, interleave.Options{MaxPreemptions: 1})
+			rep := interleave.Explore(sc, interleave.Options{MaxPreemptions: 1, RandomSchedules: 100})
 			interleavetest.ReportExploration(rep)
 			Expect(rep).To(interleavetest.Pass(), func() string { return explain(rep.Failure, outcomeOf(sc, rep.Failure, &o)) })
 		})

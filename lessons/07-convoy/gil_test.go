@@ -98,7 +98,7 @@ var _ = Describe("The GIL", Ordered, func() {
 
 	When("A is asked to drop the GIL while B waits (explored)", func() {
 		It("gives the GIL to another thread before A can take it back, in every schedule with at most 2 preemptions", func() {
-			rep := interleave.Explore(handOff(), interleave.Options{MaxPreemptions: 2, MaxSteps: controlled.MaxSteps, StepTimeout: controlled.StepTimeout})
+			rep := interleave.Explore(handOff(), interleave.Options{MaxPreemptions: 2, RandomSchedules: 100, MaxSteps: controlled.MaxSteps, StepTimeout: controlled.StepTimeout})
 			interleavetest.ReportExploration(rep)
 			Expect(rep).To(interleavetest.Pass(), func() string { return explainRun(rep.Failure) })
 		})

@@ -41,6 +41,10 @@ type Report struct {
 	Outcomes    []Outcome
 	failedAt    int  // Schedules when the first failure was found
 	outcomesCut bool // counting stopped OutcomeBudget schedules after it
+	// Random counts the schedules drawn at random (Options.RandomSchedules);
+	// Coverage says what they cover.
+	Random int
+	random randomCover // what the random schedules were drawn over
 	// Diverged counts the runs that could not follow their planned first
 	// steps, because something the scheduler does not control decided
 	// between goroutines inside a step: a goroutine woken through a channel
@@ -89,6 +93,16 @@ func (r *Report) coverage() string {
 		return n + ": every schedule of the scenario up to the order of independent steps, so every outcome (exhaustive)"
 	case r.Exhaustive:
 		return n + ": every schedule of the scenario (exhaustive)"
+	case r.Random > 0:
+		// The random schedules come after the bounded ones: say what each
+		// part covered.
+		bounded := r.Schedules - r.Random
+		n = fmt.Sprintf("explored %d %s", bounded, plural(bounded, "schedule"))
+		if r.Covered < 0 {
+			return n + " before the schedule cap, not even all those without preemptions" + r.random.String(r.Random) + "; exploring is not a proof"
+		}
+		return fmt.Sprintf("%s with at most %d %s%s, not the ones with more%s; exploring is not a proof",
+			n, r.Covered, plural(r.Covered, "preemption"), same, r.random.String(r.Random))
 	case r.Covered < 0:
 		return n + ": stopped at the schedule cap before covering even the schedules without preemptions; exploring is not a proof"
 	default:
@@ -107,7 +121,10 @@ func plural(n int, word string) string {
 // Explore runs the scenario under every schedule with at most
 // Options.MaxPreemptions preemptions, fewest preemptions first and
 // depth-first within a bound, and stops at the first failure or after
-// Options.MaxSchedules schedules.
+// Options.MaxSchedules schedules. When that did not cover every schedule
+// and found no failure, it draws Options.RandomSchedules more at random
+// (PCT). A failure it finds is shrunk before it is reported (see
+// Report.Failure).
 //
 // Two steps of different goroutines are independent when they act on
 // different objects (cells, the kit's sync and atomic values, heap blocks)
@@ -156,6 +173,9 @@ func explore(sc Scenario, o Options) *Report {
 			red.Schedules += ran
 		}
 		rep = red.Report
+	}
+	if rep.Failure == nil && !rep.Exhaustive && o.RandomSchedules > 0 {
+		pct(sc, o, rep)
 	}
 	if rep.Failure == nil {
 		return rep
@@ -207,6 +227,7 @@ func exploreAll(sc Scenario, o Options) *exploration {
 			diverged := false
 			res := execute(sc, o, followPrefix(p.choices, &diverged, nil))
 			rep.Schedules++
+			rep.saw(res)
 			if diverged {
 				rep.Diverged++
 			}
@@ -334,6 +355,7 @@ func dpor(sc Scenario, o Options, bound int, rep *exploration) (pruned, stopped 
 		sp := &sleepPath{sleep: childSleep}
 		res := execute(sc, o, followPrefix(prefix, &diverged, sp))
 		rep.Schedules++
+		rep.saw(res)
 		if res.opaque {
 			rep.opaque = true
 			return false, true

@@ -57,6 +57,15 @@ type Options struct {
 	// runs schedules that differ only in the order of independent steps
 	// too. Benchmarks use it to measure what the reduction saves.
 	NoReduction bool
+	// RandomSchedules is how many schedules Explore draws at random after a
+	// bounded exploration that found no failure and was not exhaustive (it
+	// stopped at MaxPreemptions or MaxSchedules): probabilistic concurrency
+	// testing (PCT; Burckhardt, Kothari, Musuvathi and Nagarakatte, 2010),
+	// which finds any bug of a small depth with a probability it states
+	// (see Report.Coverage). The random choices are seeded with the
+	// scenario's name, so the same code gets the same schedules every time.
+	// Zero draws none.
+	RandomSchedules int
 
 	// outcomes is EnvOutcomes's word: count every run's outcome and go on
 	// after a failure. Explore sets it.

@@ -117,7 +117,7 @@ var _ = Describe("The blocking builtins read and sleep", Ordered, func() {
 			// and either reader stopped right after its release while the
 			// other runs; those with at most 2 would cost several times as
 			// long.
-			rep := interleave.Explore(twoReaders(), interleave.Options{MaxPreemptions: 1})
+			rep := interleave.Explore(twoReaders(), interleave.Options{MaxPreemptions: 1, RandomSchedules: 100})
 			interleavetest.ReportExploration(rep)
 			Expect(rep).To(interleavetest.Pass(), func() string { return explain(rep.Failure, "") })
 		})
