@@ -267,6 +267,16 @@ func sharedState(t Trace) []string {
 	value := map[string]string{}
 	holders := map[string][]string{}
 	for _, e := range t {
+		if gil, ok := gilHolder(e); ok {
+			if _, seen := value[theGIL]; !seen {
+				order = append(order, theGIL)
+			}
+			value[theGIL] = theGIL + ": free"
+			if gil != "" {
+				value[theGIL] = theGIL + ": held by " + gil
+			}
+			continue
+		}
 		if e.Cell == "" {
 			continue
 		}
@@ -307,4 +317,27 @@ func sharedState(t Trace) []string {
 		}
 	}
 	return lines
+}
+
+// theGIL is what the shared state calls a lesson's global interpreter lock.
+const theGIL = "the GIL"
+
+// gilHolder reads, off a label of a lesson's interpreter (packages gil and
+// vm), who holds the GIL after it: ok is false for any other event, and
+// holder is "" when the GIL is let go. The labels are theirs: "takes the
+// GIL (from A)", "returns: A holds the GIL", "drops the GIL (on request)",
+// "releases the GIL", "A lets go of the GIL".
+func gilHolder(e Event) (holder string, ok bool) {
+	if e.Kind != Label {
+		return "", false
+	}
+	switch l := e.Label; {
+	case strings.HasPrefix(l, "takes the GIL"):
+		return e.G, true
+	case strings.HasPrefix(l, "returns: ") && strings.HasSuffix(l, " holds the GIL"):
+		return strings.TrimSuffix(strings.TrimPrefix(l, "returns: "), " holds the GIL"), true
+	case strings.HasPrefix(l, "drops the GIL"), l == "releases the GIL", strings.HasSuffix(l, " lets go of the GIL"):
+		return "", true
+	}
+	return "", false
 }

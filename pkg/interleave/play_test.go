@@ -137,6 +137,21 @@ var _ = Describe("Play", func() {
 		})
 	})
 
+	When("a lesson's interpreter labels what it does with its GIL", func() {
+		It("says who holds the GIL", func() {
+			sc := interleave.Scenario{Name: "A takes the GIL and drops it", Setup: func(r *interleave.Run) {
+				r.Go("A", func() {
+					interleave.PointAs("take_gil", "takes the GIL")
+					interleave.PointAs("drop_gil", "drops the GIL on request")
+				})
+			}}
+			p, _ := startPlay(sc, interleave.Options{})
+			Expect(p.run("A A").Shared).To(Equal([]string{"the GIL: held by A"}))
+			Expect(p.run("A A A").Shared).To(Equal([]string{"the GIL: free"}))
+			p.quit()
+		})
+	})
+
 	When("the player asks what could happen", func() {
 		It("explores: the leak is reachable without a lock", func() {
 			p, _ := startPlay(fooTrace(false), interleave.Options{})

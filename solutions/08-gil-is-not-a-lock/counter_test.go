@@ -254,11 +254,21 @@ func counters(prog *vm.Program, at vm.BreakerPlacement, n int, names []string, o
 	return countersOf(prog, at, n, names, true, o)
 }
 
+// counterGoal is the goal of racekit play in a counters scenario: none
+// with one thread, which has nobody to lose an update to.
+func counterGoal(names []string) string {
+	if len(names) < 2 {
+		return ""
+	}
+	return "lose an update though every instruction runs under the GIL: let the GIL change hands between a thread's load of counter and its store"
+}
+
 // countersOf is counters, checking the calls of one() only when calls is
 // set: the table's counter += 1 makes none.
 func countersOf(prog *vm.Program, at vm.BreakerPlacement, n int, names []string, calls bool, o *outcome) interleave.Scenario {
 	return interleave.Scenario{
 		Name: fmt.Sprintf("%s count(%d) after setup(); the eval breaker is checked %s", runs(names), n, placement(at)),
+		Goal: counterGoal(names),
 		Setup: func(r *interleave.Run) {
 			*o = newOutcome(n)
 			lock := &gil.New{}

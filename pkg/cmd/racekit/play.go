@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/charmbracelet/x/term"
@@ -111,7 +112,9 @@ func (e *env) noScenario(l course.Lesson, asked string, none *play.NoScenario) e
 		if m.Goal != "" {
 			name += " (goal: " + m.Goal + ")"
 		}
-		names = append(names, name)
+		if !slices.Contains(names, name) { // a spec may run a scenario twice
+			names = append(names, name)
+		}
 	}
 	list := ""
 	if len(names) > 0 {
