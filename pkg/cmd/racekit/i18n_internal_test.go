@@ -23,10 +23,11 @@ import (
 )
 
 // learnerFiles are the files of the commands a learner uses (status, check,
-// watch, hint, reset, solution, replay, help): the ones racekit speaks Korean in.
+// watch, hint, reset, solution, replay, play and its game, help): the ones
+// racekit speaks Korean in.
 // grade, verify, warm and lab are for instructors and the kit's authors,
 // and speak English.
-var learnerFiles = []string{"main.go", "env.go", "status.go", "check.go", "watch.go", "hint.go", "reset.go", "solution.go", "replay.go", "learn.go"}
+var learnerFiles = []string{"main.go", "env.go", "status.go", "check.go", "watch.go", "hint.go", "reset.go", "solution.go", "replay.go", "learn.go", "play.go", "../../internal/play/model.go"}
 
 // learnerMessages returns every message a learner can see: the format
 // strings the learner files pass to printf, tr, usagef and i18n.Sprintf

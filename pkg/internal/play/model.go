@@ -360,6 +360,25 @@ func (m *Model) View() string {
 	return strings.Join(lines, "\n")
 }
 
+// statusWord is a lane's status as the game shows it.
+func (m *Model) statusWord(status string) string {
+	switch status {
+	case "ready":
+		return m.tr("ready")
+	case "new":
+		return m.tr("new")
+	case "waits":
+		return m.tr("waits")
+	case "blocked":
+		return m.tr("blocked")
+	case "asleep":
+		return m.tr("asleep")
+	case "done":
+		return m.tr("done")
+	}
+	return status
+}
+
 // wrap breaks a line that is wider than the window at its spaces, so that
 // nothing is cut off; the lines after the first are indented by two.
 func (m *Model) wrap(line string) string {
@@ -373,7 +392,7 @@ func (m *Model) wrap(line string) string {
 // it is paused with that line's code.
 func (m *Model) lane(i int, l interleave.PlayLane) string {
 	key := "[" + laneKey(i, l.Name) + "]"
-	status := m.tr(l.Status)
+	status := m.statusWord(l.Status)
 	where := ""
 	switch {
 	case l.Status == "new":
@@ -389,7 +408,7 @@ func (m *Model) lane(i int, l interleave.PlayLane) string {
 	if l.Waits != "" {
 		where += "  " + yellow.Render(l.Waits)
 	}
-	line := fmt.Sprintf("  %s %-3s %-7s %s", key, l.Name, status, where)
+	line := fmt.Sprintf("  %s %-3s %s %s", key, l.Name, status+strings.Repeat(" ", max(0, 7-lipgloss.Width(status))), where)
 	switch l.Status {
 	case "ready", "new":
 		return bold.Render(line[:len(key)+2]) + line[len(key)+2:]
