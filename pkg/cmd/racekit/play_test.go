@@ -2,14 +2,17 @@ package main_test
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
-	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/charmbracelet/x/ansi"
+	"github.com/charmbracelet/x/vt"
 	"github.com/creack/pty"
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -17,10 +20,14 @@ import (
 	"github.com/racekit/racekit/pkg/internal/course"
 )
 
-// terminal is racekit running in a pseudo-terminal, as a learner runs it.
+// terminal is racekit running in a pseudo-terminal, as a learner runs it,
+// with a terminal emulator (charmbracelet/x/vt) reading what it draws:
+// the game redraws only the cells that change, so only an emulator knows
+// what the screen shows.
 type terminal struct {
 	cmd  *exec.Cmd
 	tty  *os.File
+	emu  *vt.SafeEmulator
 	mu   sync.Mutex   // guards seen
 	seen bytes.Buffer // everything the program wrote, escape sequences and all
 	done chan struct{}
@@ -28,12 +35,13 @@ type terminal struct {
 
 // inTerminal starts racekit with args in a 160×45 pseudo-terminal in dir.
 func inTerminal(dir string, args ...string) *terminal {
+	const cols, rows = 160, 45
 	cmd := exec.Command(racekitBin, args...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "TERM=xterm-256color")
-	tty, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 45, Cols: 160})
+	tty, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: rows, Cols: cols})
 	Expect(err).NotTo(HaveOccurred(), "racekit should start in a pseudo-terminal")
-	t := &terminal{cmd: cmd, tty: tty, done: make(chan struct{})}
+	t := &terminal{cmd: cmd, tty: tty, emu: vt.NewSafeEmulator(cols, rows), done: make(chan struct{})}
 	go func() {
 		defer close(t.done)
 		buf := make([]byte, 4096)
@@ -42,11 +50,17 @@ func inTerminal(dir string, args ...string) *terminal {
 			t.mu.Lock()
 			t.seen.Write(buf[:n])
 			t.mu.Unlock()
+			_, _ = t.emu.Write(buf[:n])
 			if err != nil {
 				return
 			}
 		}
 	}()
+	// The emulator answers the program's queries (cursor position and
+	// the like), as a terminal does. Its answers must be read, or its Write
+	// blocks. The copy outlives the spec, blocked in Read: x/vt v0.1.0's
+	// Close would race with that Read.
+	go func() { _, _ = io.Copy(tty, t.emu) }()
 	DeferCleanup(func() {
 		_ = cmd.Process.Kill()
 		_ = cmd.Wait()
@@ -55,39 +69,37 @@ func inTerminal(dir string, args ...string) *terminal {
 	return t
 }
 
-// escapes matches the terminal's control sequences: CSI (colours, cursor
-// moves), OSC (titles) and the two-byte ones.
-var escapes = regexp.MustCompile(`\x1b\[[0-9;?<>=]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(\x07|\x1b\\)|\x1b[@-_]`)
-
-// screen is what the program has written so far, without its control
-// sequences: the text a learner saw, in the order it was drawn.
+// screen is the text the terminal shows now, a line each, without styles.
 func (t *terminal) screen() string {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return escapes.ReplaceAllString(t.seen.String(), "")
+	return ansi.Strip(t.emu.Render())
 }
 
-// since is what the program has written after the first from bytes,
-// without its control sequences.
-func (t *terminal) since(from int) string {
+// printed is everything the program wrote, without its control sequences:
+// what stays on the terminal after the game, in the order it was written.
+func (t *terminal) printed() string {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return escapes.ReplaceAllString(string(t.seen.Bytes()[from:]), "")
+	return ansi.Strip(t.seen.String())
 }
 
-// press types keys, one at a time, each once the game has drawn, after
-// the previous key, what after says it draws then (the schedule line, say).
+// press types keys, one at a time, each once the screen shows what after
+// says the game draws after it (the schedule line, say).
 func (t *terminal) press(keys string, after func(i int) string) {
 	for i, k := range strings.Fields(keys) {
-		t.mu.Lock()
-		from := t.seen.Len()
-		t.mu.Unlock()
 		_, err := io.WriteString(t.tty, k)
 		Expect(err).NotTo(HaveOccurred())
 		want := after(i)
-		Eventually(func() string { return t.since(from) }, 30*time.Second).Should(ContainSubstring(want),
-			"after key %q the game should show %q", k, want)
+		Eventually(t.screen, 30*time.Second).Should(ContainSubstring(want), "after key %q the game should show %q", k, want)
 	}
+}
+
+// click clicks the left mouse button on the first line of the screen that
+// holds text, as an xterm reports it in SGR mode.
+func (t *terminal) click(text string) {
+	row := slices.IndexFunc(strings.Split(t.screen(), "\n"), func(l string) bool { return strings.Contains(l, text) })
+	Expect(row).To(BeNumerically(">=", 0), "the screen should show %q to click on:\n%s", text, t.screen())
+	_, err := fmt.Fprintf(t.tty, "\x1b[<0;5;%dM\x1b[<0;5;%dm", row+1, row+1)
+	Expect(err).NotTo(HaveOccurred())
 }
 
 // exit waits for the program to end.
@@ -107,13 +119,16 @@ var _ = Describe("racekit play", func() {
 				"on the starter the exploration says the goal can be reached, without saying how")
 			Expect(t.screen()).To(MatchRegexp(`\[a\] A +new`), "each goroutine has a lane with its key")
 
-			// The foo trace's schedule, A*3 B*3 A B A B, one key a step.
-			steps := strings.Fields("a a a b b b a b a b")
+			// The foo trace's schedule, A*3 B*3 A B A B: the first step by a
+			// click on A's lane, then one key a step.
+			t.click("[a] A")
+			Eventually(t.screen, 30*time.Second).Should(ContainSubstring("schedule: A)"), "a click on A's lane lets A take a step")
+			steps := strings.Fields("a a b b b a b a b")
 			t.press(strings.Join(steps, " "), func(i int) string {
 				if i == len(steps)-1 {
 					return "goal reached"
 				}
-				return "schedule: " + schedule(steps[:i+1]) + ")"
+				return "schedule: " + schedule(append([]string{"a"}, steps[:i+1]...)) + ")"
 			})
 			Expect(t.screen()).To(ContainSubstring("goal reached: refcount is 2, but only foo's owner still holds it (want 1): foo leaks"),
 				"the game announces the leak as the spec says it")
@@ -122,9 +137,10 @@ var _ = Describe("racekit play", func() {
 			t.press("u", func(int) string { return "schedule: A*3 B*3 A B A)" })
 			t.press("b", func(int) string { return "goal reached" })
 
-			t.press("q", func(int) string { return "show it again" })
+			_, err := io.WriteString(t.tty, "q")
+			Expect(err).NotTo(HaveOccurred())
 			t.exit()
-			out := t.screen()
+			out := t.printed()
 			Expect(out).To(ContainSubstring("  6. B  DecRef  writes 2"), "the trace stays on the terminal after the game")
 			Expect(out).To(ContainSubstring("replay this schedule: A*3 B*3 A B A B"), "and the schedule that replays it")
 			Expect(out).To(ContainSubstring(`replay 1 "A*3 B*3 A B A B"`), "and the command that shows it again")
@@ -141,8 +157,10 @@ var _ = Describe("racekit play", func() {
 			// B meets A's lock: the lane says so, and b does nothing.
 			t.press("a a b", func(i int) string { return "schedule: " + schedule(strings.Fields("A A B")[:i+1]) + ")" })
 			Eventually(t.screen).Should(MatchRegexp(`\[b\] B +waits .*waits for foo\.mu, which A holds`))
-			t.press("q", func(int) string { return "the goal cannot be reached with your code:" })
+			_, err := io.WriteString(t.tty, "q")
+			Expect(err).NotTo(HaveOccurred())
 			t.exit()
+			Expect(t.printed()).To(ContainSubstring("✓ the goal cannot be reached with your code:"), "the closing words stay on the terminal")
 		})
 	})
 

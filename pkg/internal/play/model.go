@@ -16,8 +16,8 @@ import (
 	"strings"
 	"unicode"
 
-	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/lipgloss"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 
 	"github.com/racekit/racekit/pkg/interleave"
 )
@@ -132,21 +132,12 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, tea.Quit
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
-	case tea.KeyMsg:
-		if msg.Type == tea.KeyRunes && !msg.Paste {
-			// Keys typed faster than the terminal is read come as one
-			// message: each is a step of its own.
-			for _, r := range msg.Runes {
-				if cmd := m.key(string(r)); cmd != nil {
-					return m, cmd
-				}
-			}
-			return m, nil
-		}
+	case tea.KeyPressMsg:
 		return m, m.key(msg.String())
-	case tea.MouseMsg:
-		if msg.Action == tea.MouseActionPress && msg.Button == tea.MouseButtonLeft && m.state != nil && !m.state.Ended {
-			if i := msg.Y - m.laneTop; i >= 0 && i < len(m.state.Lanes) {
+	case tea.MouseClickMsg:
+		click := msg.Mouse()
+		if click.Button == tea.MouseLeft && m.state != nil && !m.state.Ended {
+			if i := click.Y - m.laneTop; i >= 0 && i < len(m.state.Lanes) {
 				m.step(m.state.Lanes[i].Name)
 			}
 		}
@@ -184,7 +175,7 @@ func (m *Model) key(k string) tea.Cmd {
 		m.run(nil)
 	case "?":
 		m.outcomes = !m.outcomes
-	case " ", "enter":
+	case "space", "enter":
 		if m.state != nil && !m.state.Ended {
 			if g := m.unforced(); g != "" {
 				m.step(g)
@@ -273,8 +264,17 @@ var (
 	yellow = lipgloss.NewStyle().Foreground(lipgloss.Color("11"))
 )
 
-// View draws the game.
-func (m *Model) View() string {
+// View draws the game on the terminal's alternate screen, with mouse
+// clicks reported.
+func (m *Model) View() tea.View {
+	v := tea.NewView(m.screen())
+	v.AltScreen = true
+	v.MouseMode = tea.MouseModeCellMotion
+	return v
+}
+
+// screen is the game's text, a line of the terminal each.
+func (m *Model) screen() string {
 	var lines []string
 	add := func(format string, args ...any) {
 		lines = append(lines, strings.Split(m.wrap(fmt.Sprintf(format, args...)), "\n")...)

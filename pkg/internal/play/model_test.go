@@ -3,7 +3,8 @@ package play_test
 import (
 	"strings"
 
-	tea "github.com/charmbracelet/bubbletea"
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
@@ -36,9 +37,17 @@ func (g *game) state(schedule []string, names ...string) tea.Cmd {
 }
 
 func (g *game) keys(runes string) tea.Cmd {
-	_, cmd := g.m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(runes)})
+	var cmd tea.Cmd
+	for _, r := range runes {
+		if _, c := g.m.Update(tea.KeyPressMsg{Code: r, Text: string(r)}); c != nil {
+			cmd = c
+		}
+	}
 	return cmd
 }
+
+// screen is the game's view as a terminal shows it, without its styles.
+func (g *game) screen() string { return ansi.Strip(g.m.View().Content) }
 
 // last is the last command sent.
 func (g *game) last() interleave.PlayCommand { return g.sent[len(g.sent)-1] }
@@ -76,10 +85,10 @@ var _ = Describe("Model", func() {
 			g.keys("r")
 			Expect(g.last()).To(Equal(interleave.PlayCommand{Op: "run", Schedule: []string{"W", "R"}}))
 			g.state([]string{"W", "R"}, "R", "W")
-			g.m.Update(tea.KeyMsg{Type: tea.KeyCtrlR})
+			g.m.Update(tea.KeyPressMsg{Code: 'r', Mod: tea.ModCtrl})
 			Expect(g.last().Op).To(Equal("run"))
 			Expect(g.last().Schedule).To(BeEmpty(), "ctrl+r starts the run again from its first step")
-			Expect(g.m.View()).To(ContainSubstring("running..."))
+			Expect(g.screen()).To(ContainSubstring("running..."))
 		})
 	})
 
@@ -96,7 +105,7 @@ var _ = Describe("Model", func() {
 		It("moves that lane's goroutine", func() {
 			g := newGame()
 			g.state(nil, "A", "B")
-			view := g.m.View()
+			view := g.screen()
 			Expect(view).To(ContainSubstring("[b] B"))
 			row := 0
 			for i, line := range splitLines(view) {
@@ -104,7 +113,7 @@ var _ = Describe("Model", func() {
 					row = i
 				}
 			}
-			g.m.Update(tea.MouseMsg{X: 4, Y: row, Action: tea.MouseActionPress, Button: tea.MouseButtonLeft})
+			g.m.Update(tea.MouseClickMsg{X: 4, Y: row, Button: tea.MouseLeft})
 			Expect(g.last()).To(Equal(interleave.PlayCommand{Op: "run", Schedule: []string{"B"}}))
 		})
 	})
@@ -114,8 +123,8 @@ var _ = Describe("Model", func() {
 			g := newGame()
 			g.m.Update(play.Message{PlayMessage: interleave.PlayMessage{Type: "state", Ended: true, Schedule: []string{"A", "B"},
 				Failure: "the foo trace\n  refcount is 2: foo leaks\n  replay this schedule: A B", Broke: "refcount is 2: foo leaks"}})
-			Expect(g.m.View()).To(ContainSubstring("goal reached: refcount is 2: foo leaks"))
-			Expect(g.m.View()).To(ContainSubstring("replay this schedule: A B"))
+			Expect(g.screen()).To(ContainSubstring("goal reached: refcount is 2: foo leaks"))
+			Expect(g.screen()).To(ContainSubstring("replay this schedule: A B"))
 			Expect(g.m.Reached()).NotTo(BeNil())
 			Expect(g.m.Reached().Schedule).To(Equal([]string{"A", "B"}))
 		})
@@ -125,7 +134,7 @@ var _ = Describe("Model", func() {
 		It("says the goal cannot be reached, and how far the exploration looked", func() {
 			g := newGame()
 			g.m.Update(play.Message{PlayMessage: interleave.PlayMessage{Type: "explored", Coverage: "explored 9 schedules (exhaustive)"}})
-			Expect(g.m.View()).To(ContainSubstring("the goal cannot be reached with your code, by the exploration's word: explored 9 schedules (exhaustive)"))
+			Expect(g.screen()).To(ContainSubstring("the goal cannot be reached with your code, by the exploration's word: explored 9 schedules (exhaustive)"))
 		})
 	})
 })

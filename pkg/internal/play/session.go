@@ -13,7 +13,7 @@ import (
 	"sync"
 	"time"
 
-	tea "github.com/charmbracelet/bubbletea"
+	tea "charm.land/bubbletea/v2"
 
 	"github.com/racekit/racekit/pkg/interleave"
 )
@@ -113,8 +113,7 @@ func (s *Session) Send(c interleave.PlayCommand) {
 // quits or the binary goes away, then ends the binary. The error is the
 // terminal's, or says how the binary went away.
 func (s *Session) Play(ctx context.Context, m *Model, in io.Reader, out io.Writer) error {
-	p := tea.NewProgram(m, tea.WithContext(ctx), tea.WithInput(in), tea.WithOutput(out),
-		tea.WithAltScreen(), tea.WithMouseCellMotion())
+	p := tea.NewProgram(m, tea.WithContext(ctx), tea.WithInput(in), tea.WithOutput(out))
 	go func() {
 		for {
 			msg, ok := s.next()
