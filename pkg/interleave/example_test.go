@@ -1,7 +1,10 @@
 package interleave_test
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/racekit/racekit/pkg/interleave"
 	"github.com/racekit/racekit/pkg/sync"
@@ -108,4 +111,42 @@ func ExampleParseSchedule() {
 	// Output:
 	// A*3 B A 5 <nil>
 	// interleave: schedule token 1 "A*0": the count after '*' must be a whole number from 1 to 1000000
+}
+
+// Play lets a caller be the scheduler, one command a line: here two steps
+// of A, which reads the count and is about to write it back, then quit.
+// racekit play sends such commands from its terminal game.
+func ExamplePlay() {
+	cmds := strings.NewReader(`{"op":"run","schedule":["A","A"]}` + "\n" + `{"op":"quit"}` + "\n")
+	var out bytes.Buffer
+	interleave.Play(twoIncrements(false), interleave.Options{}, cmds, &out)
+	for line := range strings.Lines(out.String()) {
+		var m interleave.PlayMessage
+		if err := json.Unmarshal([]byte(line), &m); err != nil {
+			panic(err)
+		}
+		fmt.Println(m.Type, m.Schedule, m.Shared)
+		for _, l := range m.Lanes {
+			fmt.Printf("  %s %s %s\n", l.Name, l.Status, l.At.ShortFunc())
+		}
+		for _, t := range m.Trace {
+			fmt.Println(t)
+		}
+	}
+	// Output:
+	// hello [] []
+	// state [A A] [hits = 0]
+	//   A ready inc
+	//   B new -
+	//   1. A  inc  reads hits -> 0
+}
+
+// Where the bounded exploration leaves schedules out, RandomSchedules draws
+// more at random (PCT), the same ones every time, and Coverage says how
+// likely a bug of each depth was to slip past them.
+func ExampleOptions_randomSchedules() {
+	rep := interleave.Explore(twoIncrements(true), interleave.Options{MaxPreemptions: 1, NoReduction: true, RandomSchedules: 30})
+	fmt.Println(rep.Coverage())
+	// Output:
+	// explored 10 schedules with at most 1 preemption, not the ones with more, then 30 drawn at random (PCT, over the first 10 steps of 2 goroutines); the chance that they all missed a bug that needs d orderings between steps: depth 1: at most 0.10%, depth 2: at most 60%, depth 3: at most 95%; exploring is not a proof
 }

@@ -164,6 +164,30 @@ var _ = Describe("racekit play", func() {
 		})
 	})
 
+	When("it starts from a schedule (--replay)", func() {
+		It("takes the schedule's steps first, and the learner goes on from there", func() {
+			t := inTerminal(tempKit(), "play", "1", "--replay", "A*3 B*3 A B A")
+			Eventually(t.screen, 3*time.Minute).Should(ContainSubstring("schedule: A*3 B*3 A B A)"), "the game starts where the schedule ends")
+			t.press("b", func(int) string { return "goal reached" })
+			_, err := io.WriteString(t.tty, "q")
+			Expect(err).NotTo(HaveOccurred())
+			t.exit()
+		})
+	})
+
+	When("no scenario its specs reach has the word asked for", func() {
+		It("lists the scenarios they ran, with their goals, and exits with status 2", func() {
+			t := inTerminal(tempKit(), "play", "1", "zzz")
+			t.exit()
+			_ = t.cmd.Wait()
+			Expect(t.cmd.ProcessState.ExitCode()).To(Equal(2), "a word that names no scenario is bad usage")
+			out := t.printed()
+			Expect(out).To(ContainSubstring(`no scenario of lesson 1 that its specs reached has "zzz" in its name`))
+			Expect(out).To(ContainSubstring("the foo trace: two threads take and drop a reference to foo (refcount starts at 1) (goal: make foo leak"),
+				"each scenario is named once, with its goal when it has one")
+		})
+	})
+
 	When("it is not run in a terminal", func() {
 		It("says so and points at racekit replay, with status 2", func() {
 			s := racekit(kitRoot, "play", "1")
