@@ -61,6 +61,10 @@ type PlayMessage struct {
 	Ended    bool       `json:"ended,omitempty"`
 	Failure  string     `json:"failure,omitempty"` // the failure as a spec prints it (Failure.Error)
 	Broke    string     `json:"broke,omitempty"`   // its first line of what broke (as Report.Outcomes says it)
+	// Unfinished says the run ended without finishing: a goroutine that
+	// did not come back to the scheduler, or a run past Options.MaxSteps.
+	// Such a failure is the code's, not a goal reached.
+	Unfinished bool `json:"unfinished,omitempty"`
 
 	Reachable bool   `json:"reachable,omitempty"`
 	Coverage  string `json:"coverage,omitempty"`
@@ -226,6 +230,7 @@ func playRun(sc Scenario, o Options, schedule []string, next func() (PlayCommand
 	m := PlayMessage{Type: "state", Ended: true, Schedule: res.Schedule, Trace: res.Trace.Lines(), Shared: sharedState(res.Trace), Notes: notes}
 	if res.Failure != nil {
 		m.Failure, m.Broke = res.Failure.Error(), outcomeOf(res)
+		m.Unfinished = res.Failure.Kind == Stuck || res.Failure.Kind == Livelock
 	}
 	writeMessage(out, m)
 	return nil, true

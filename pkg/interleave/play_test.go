@@ -152,6 +152,24 @@ var _ = Describe("Play", func() {
 		})
 	})
 
+	When("a run goes on past its step limit", func() {
+		It("ends it as unfinished: the code's failure, not the scenario's check", func() {
+			sc := interleave.Scenario{Name: "A spins", Setup: func(r *interleave.Run) {
+				r.Go("A", func() {
+					for range 10 {
+						interleave.Point("spins")
+					}
+				})
+			}}
+			p, _ := startPlay(sc, interleave.Options{MaxSteps: 3})
+			m := p.run("A A A")
+			Expect(m.Ended).To(BeTrue())
+			Expect(m.Unfinished).To(BeTrue(), "a livelock is not a goal reached")
+			Expect(m.Broke).To(HavePrefix("livelock"))
+			p.quit()
+		})
+	})
+
 	When("the player asks what could happen", func() {
 		It("explores: the leak is reachable without a lock", func() {
 			p, _ := startPlay(fooTrace(false), interleave.Options{})

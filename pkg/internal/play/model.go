@@ -114,7 +114,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 				m.asked = slices.Clone(s.Schedule)
 			}
 			m.state = &s
-			if s.Ended && s.Failure != "" {
+			if s.Ended && s.Failure != "" && !s.Unfinished {
 				m.reached = &s
 			}
 			// Keys typed while the step was on its way apply now, in order,
@@ -330,6 +330,8 @@ func (m *Model) screen() string {
 	}
 	add("")
 	switch {
+	case s.Ended && s.Unfinished:
+		add("%s", yellow.Render(m.tr("✗ the run could not finish, so this is not the goal: %s", s.Broke)))
 	case s.Ended && s.Failure != "":
 		add("%s", red.Render(m.tr("💥 goal reached: %s", s.Broke)))
 		for _, l := range strings.Split(s.Failure, "\n") {

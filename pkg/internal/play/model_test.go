@@ -130,6 +130,17 @@ var _ = Describe("Model", func() {
 		})
 	})
 
+	When("a run could not finish (a goroutine stuck in the code)", func() {
+		It("says so, and does not call it the goal", func() {
+			g := newGame()
+			g.m.Update(play.Message{PlayMessage: interleave.PlayMessage{Type: "state", Ended: true, Schedule: []string{"A"}, Unfinished: true,
+				Failure: "A did not come back to the scheduler within 10s", Broke: "A did not come back to the scheduler within 10s"}})
+			Expect(g.screen()).To(ContainSubstring("the run could not finish, so this is not the goal: A did not come back"))
+			Expect(g.screen()).NotTo(ContainSubstring("goal reached"))
+			Expect(g.m.Reached()).To(BeNil())
+		})
+	})
+
 	When("the exploration finds no way to the goal", func() {
 		It("says the goal cannot be reached, and how far the exploration looked", func() {
 			g := newGame()
