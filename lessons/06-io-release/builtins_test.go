@@ -359,8 +359,7 @@ const readerFirst = "R"
 // R waits without the GIL.
 func readWhileWorking() interleave.Scenario {
 	return interleave.Scenario{
-		Name: "R runs read(disk) while W runs work(3), counting on the global count; F feeds the disk 42 once W is done",
-		Goal: "get everyone stuck: let R wait for the disk while it keeps the GIL, so that W can never work and F never feeds the disk",
+		Name: "R runs read(disk) while W runs work(3), counting on the global count; F feeds the disk 42 once W is done", Goal: "get everyone stuck: let R wait for the disk while it keeps the GIL, so that W can never work and F never feeds the disk",
 		Setup: func(r *interleave.Run) {
 			in := newInterp(newGIL())
 			disk := vm.NewDevice("disk")

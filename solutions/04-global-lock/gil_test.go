@@ -388,8 +388,7 @@ var _ = Describe("The global interpreter lock", Ordered, ContinueOnFailure, func
 // Only the global itself refers to foo before and after.
 func twoUsers(name string, checks vm.Checks) interleave.Scenario {
 	return interleave.Scenario{
-		Name: name,
-		Goal: "run A and B's bytecode at once: make a change of foo's count get lost, or one thread touch foo while the other holds the GIL",
+		Name: name, Goal: "run A and B's bytecode at once: make a change of foo's count get lost, or one thread touch foo while the other holds the GIL",
 		Setup: func(r *interleave.Run) {
 			g := NewGIL()
 			r.Name(g, "gil")
