@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -26,9 +27,13 @@ var _ = Describe("the /proc watcher", func() {
 		sleeper.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 		Expect(sleeper.Start()).To(Succeed(), "this spec needs sleep(1)")
 		DeferCleanup(func() { sleeper.Process.Kill(); sleeper.Wait() })
-		rss, threads := groupUsage(sleeper.Process.Pid)
-		Expect(threads).To(Equal(1), "sleep is one process of one thread, alone in its group")
-		Expect(rss).To(BeNumerically(">", 0), "a live process has resident pages")
+		// Start returns once the child is forked, not once sleep runs: the
+		// child may show no resident pages for a moment, on a loaded machine.
+		Eventually(func(g Gomega) {
+			rss, threads := groupUsage(sleeper.Process.Pid)
+			g.Expect(threads).To(Equal(1), "sleep is one process of one thread, alone in its group")
+			g.Expect(rss).To(BeNumerically(">", 0), "a live process has resident pages")
+		}).WithTimeout(10 * time.Second).Should(Succeed())
 	})
 })
 

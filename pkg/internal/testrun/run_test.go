@@ -2,6 +2,7 @@ package testrun_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -71,7 +72,11 @@ var _ = Describe("Compile and Run", Ordered, func() {
 			overlay := filepath.Join(work, "overlay.json")
 			Expect(os.WriteFile(overlay, []byte(`{"Replace": {"`+filepath.Join(suiteDir, "double.go")+`": "`+broken+`"}}`), 0o644)).To(Succeed())
 
-			err := testrun.Compile(ctx, testrun.Build{Package: "./testdata/suite", Overlay: overlay, Output: filepath.Join(work, "broken.test")})
+			// With -race, as every build here: the race detector has nothing
+			// to do with what is checked, and the packages the suite imports
+			// are then the ones go test compiled for these specs, so no spec
+			// compiles Ginkgo and Gomega a second time on a cold cache.
+			err := testrun.Compile(ctx, testrun.Build{Package: "./testdata/suite", Race: true, Overlay: overlay, Output: filepath.Join(work, "broken.test")})
 			var be *testrun.BuildError
 			Expect(errors.As(err, &be)).To(BeTrue(), "a package that does not compile gets a *BuildError, not %v", err)
 			Expect(be.Problems).NotTo(BeEmpty(), "the compiler named a file and line:\n%s", be.Output)
@@ -88,12 +93,12 @@ var _ = Describe("Compile and Run", Ordered, func() {
 			overlay := filepath.Join(work, "vet-overlay.json")
 			Expect(os.WriteFile(overlay, []byte(`{"Replace": {"`+filepath.Join(suiteDir, "double.go")+`": "`+vetted+`"}}`), 0o644)).To(Succeed())
 
-			err := testrun.Compile(ctx, testrun.Build{Package: "./testdata/suite", Overlay: overlay, Output: filepath.Join(work, "vetted.test")})
+			err := testrun.Compile(ctx, testrun.Build{Package: "./testdata/suite", Race: true, Overlay: overlay, Output: filepath.Join(work, "vetted.test")})
 			var be *testrun.BuildError
 			Expect(errors.As(err, &be)).To(BeTrue(), "vet's complaint fails the build as go test's would, not %v", err)
 			Expect(be.Output).To(ContainSubstring("Printf format %s has arg n of wrong type int"), "the build error is vet's")
 
-			Expect(testrun.Compile(ctx, testrun.Build{Package: "./testdata/suite", Overlay: overlay, Output: filepath.Join(work, "unvetted.test"), NoVet: true})).
+			Expect(testrun.Compile(ctx, testrun.Build{Package: "./testdata/suite", Race: true, Overlay: overlay, Output: filepath.Join(work, "unvetted.test"), NoVet: true})).
 				To(Succeed(), "with NoVet the same code builds: vet did not run")
 		})
 
@@ -111,6 +116,35 @@ var _ = Describe("Compile and Run", Ordered, func() {
 			Expect(errors.As(err, &le)).To(BeTrue(), "the go command alone needs more than 1 MiB, so the build is stopped: %v", err)
 			Expect(le.Limit).To(Equal("memory"), "the limit crossed is memory's")
 			Expect(le.Max).To(Equal("1 MiB"), "the limit is written for a person")
+		})
+
+		It("builds several packages with one go command, each where Binary says, and those that compile when one does not", func(ctx SpecContext) {
+			// Two more packages, made of the suite's files by an overlay in
+			// folders that are not on disk: a copy, and one that does not
+			// compile.
+			broken := filepath.Join(work, "each-double.go")
+			Expect(os.WriteFile(broken, []byte("package suite\n\nfunc Double(n int) int { return n * \"2\" }\n"), 0o644)).To(Succeed())
+			replace := map[string]string{}
+			for _, name := range []string{"double.go", "suite_test.go"} {
+				replace[filepath.Join(suiteDir+"-copy", name)] = filepath.Join(suiteDir, name)
+				replace[filepath.Join(suiteDir+"-broken", name)] = filepath.Join(suiteDir, name)
+			}
+			replace[filepath.Join(suiteDir+"-broken", "double.go")] = broken
+			data, err := json.Marshal(map[string]any{"Replace": replace})
+			Expect(err).NotTo(HaveOccurred())
+			overlay := filepath.Join(work, "each-overlay.json")
+			Expect(os.WriteFile(overlay, data, 0o644)).To(Succeed())
+
+			dir := filepath.Join(work, "each")
+			err = testrun.CompileEach(ctx, testrun.Build{Race: true, Overlay: overlay, NoVet: true}, dir,
+				"./testdata/suite", "./testdata/suite-copy", "./testdata/suite-broken")
+			var be *testrun.BuildError
+			Expect(errors.As(err, &be)).To(BeTrue(), "one package did not compile, so the build failed: %v", err)
+			Expect(be.Problems).To(ContainElement(HaveField("File", broken)), "the problem is in the broken package's file")
+			Expect(testrun.Binary(dir, "./testdata/suite")).To(Equal(filepath.Join(dir, "suite.test")), "the binary is named as go test -c names it")
+			Expect(testrun.Binary(dir, "./testdata/suite")).To(BeAnExistingFile(), "the packages that compile are built")
+			Expect(testrun.Binary(dir, "./testdata/suite-copy")).To(BeAnExistingFile(), "the packages that compile are built")
+			Expect(testrun.Binary(dir, "./testdata/suite-broken")).NotTo(BeAnExistingFile(), "the one that does not compile has no binary")
 		})
 
 		It("refuses a Build without a Package or an Output", func(ctx SpecContext) {
