@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -212,10 +213,13 @@ func (v *Lesson) timeout() time.Duration {
 	return RunTimeout
 }
 
-// Prepare compiles every test binary the lesson's checks run, two at a
-// time, into a temporary folder. Its error joins the build errors of the
-// starter and the solution, which must compile; a fixture that does not
-// compile is reported by that fixture's check instead. Call it once.
+// Prepare compiles every test binary the lesson's checks run into a
+// temporary folder: the starter and the solution, with and without -race,
+// one go command each, and the fixtures in two go commands, those built
+// with -race and the others (see WriteOverlay); two commands at a time.
+// Its error joins the build errors of the starter and the solution, which
+// must compile; a fixture that does not compile is reported by that
+// fixture's check instead. Call it once.
 func (v *Lesson) Prepare(ctx context.Context) error {
 	if v.prepared {
 		return errors.New("verify: Prepare called twice")
@@ -226,59 +230,167 @@ func (v *Lesson) Prepare(ctx context.Context) error {
 		return fmt.Errorf("verify: %w", err)
 	}
 	v.work, v.prepared = work, true
-	want := []binary{{race: true}, {}, {solution: true, race: true}, {solution: true}}
-	for i, f := range fixtures {
-		want = append(want, binary{race: f.Race, fixture: i + 1})
+	own := []binary{{race: true}, {}, {solution: true, race: true}, {solution: true}}
+	v.bins = map[binary]builtBin{}
+	var mu sync.Mutex // guards v.bins while the builds run
+	builds := []func(){}
+	for i, b := range own {
+		builds = append(builds, func() {
+			built := v.build(ctx, i, b)
+			mu.Lock()
+			defer mu.Unlock()
+			v.bins[b] = built
+		})
 	}
-	results := make([]builtBin, len(want))
+	for _, race := range []bool{false, true} {
+		var batch []int // indexes in fixtures
+		for i, f := range fixtures {
+			if f.Race == race {
+				batch = append(batch, i)
+			}
+		}
+		if len(batch) > 0 {
+			builds = append(builds, func() {
+				built := v.buildFixtures(ctx, race, fixtures, batch)
+				mu.Lock()
+				defer mu.Unlock()
+				maps.Copy(v.bins, built)
+			})
+		}
+	}
 	slots := make(chan struct{}, parallel)
 	var wg sync.WaitGroup
-	for i, b := range want {
+	for _, build := range builds {
 		slots <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-slots }()
-			results[i] = v.build(ctx, i, b, fixtures)
+			build()
 		})
 	}
 	wg.Wait()
-	v.bins = map[binary]builtBin{}
 	var errs []error
-	for i, b := range want {
-		v.bins[b] = results[i]
-		if b.fixture == 0 && results[i].err != nil {
-			errs = append(errs, fmt.Errorf("verify: %s: %s does not build: %w", v.Lesson.Dir(), b, results[i].err))
+	for _, b := range own {
+		if err := v.bins[b].err; err != nil {
+			errs = append(errs, fmt.Errorf("verify: %s: %s does not build: %w", v.Lesson.Dir(), b, err))
 		}
 	}
 	return errors.Join(errs...)
 }
 
-// build compiles one binary, the i-th, into v.work.
-func (v *Lesson) build(ctx context.Context, i int, b binary, fixtures []Fixture) builtBin {
+// firstBuilds makes the first build of each kind in the process, with
+// -race and without, run alone. On a cold build cache that build compiles
+// the standard library, Ginkgo and Gomega for its kind, a minute's work on
+// two cores; the go command shares finished work through its cache but
+// not work in progress, so every build of the same kind started beside it
+// would compile them all again. (Two lessons prepared at once would
+// compile them four times over.)
+var firstBuilds [2]struct {
+	mu   sync.Mutex
+	done bool
+}
+
+// firstAlone runs build, alone if it is the first build of its kind, race
+// or not, in the process: later builds of that kind wait until the first
+// has ended.
+func firstAlone(race bool, build func()) {
+	g := &firstBuilds[0]
+	if race {
+		g = &firstBuilds[1]
+	}
+	g.mu.Lock()
+	if g.done {
+		g.mu.Unlock()
+		build()
+		return
+	}
+	defer g.mu.Unlock()
+	build()
+	g.done = true
+}
+
+// build compiles the starter's or the solution's binary b, the i-th, into
+// v.work.
+func (v *Lesson) build(ctx context.Context, i int, b binary) builtBin {
 	kind := "lessons"
 	if b.solution {
 		kind = "solutions"
 	}
 	out := builtBin{path: filepath.Join(v.work, fmt.Sprintf("%02d.test", i))}
-	overlay := ""
-	if b.fixture > 0 {
-		overlay = filepath.Join(v.work, fmt.Sprintf("%02d.overlay.json", i))
-		if err := fixtures[b.fixture-1].WriteOverlay(v.Root, overlay); err != nil {
-			out.err = err
-			return out
-		}
-	}
-	out.err = testrun.Compile(ctx, testrun.Build{
-		Dir:     v.Root,
-		Package: "./" + kind + "/" + v.Lesson.Dir(),
-		Race:    b.race,
-		Overlay: overlay,
-		// Vet the starter and the solution once, in their -race builds:
-		// vet reads the same code without -race, and a cold cache would
-		// work out its facts for every package of the build a second time.
-		// Fixtures are the kit's own wrong fixes, not a learner's code.
-		NoVet:  b.fixture > 0 || !b.race,
-		Output: out.path,
+	firstAlone(b.race, func() {
+		out.err = testrun.Compile(ctx, testrun.Build{
+			Dir:     v.Root,
+			Package: "./" + kind + "/" + v.Lesson.Dir(),
+			Race:    b.race,
+			// Vet the starter and the solution once, in their -race builds:
+			// vet reads the same code without -race, and a cold cache would
+			// work out its facts for every package of the build a second time.
+			NoVet:  !b.race,
+			Output: out.path,
+		})
 	})
+	return out
+}
+
+// buildFixtures compiles the binaries of the fixtures whose indexes are in
+// batch, all built with -race or all without, into a folder of v.work with
+// one go command. A fixture whose binary that command did not write (it
+// does not compile, or the go command named its binary otherwise) is built
+// again alone, so that its error is its own.
+func (v *Lesson) buildFixtures(ctx context.Context, race bool, fixtures []Fixture, batch []int) map[binary]builtBin {
+	name := "plain"
+	if race {
+		name = "race"
+	}
+	dir := filepath.Join(v.work, "fixtures-"+name)
+	overlay := dir + ".overlay.json"
+	out := map[binary]builtBin{}
+	var (
+		pkgs  []string
+		some  []Fixture
+		pkgOf = map[int]string{} // a fixture's index -> its package
+	)
+	for _, i := range batch {
+		pkg, err := fixtures[i].Package(v.Root)
+		if err != nil {
+			out[binary{race: race, fixture: i + 1}] = builtBin{err: err}
+			continue
+		}
+		pkgs, some, pkgOf[i] = append(pkgs, pkg), append(some, fixtures[i]), pkg
+	}
+	if len(pkgs) == 0 {
+		return out
+	}
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		return fail(out, race, batch, fmt.Errorf("verify: %w", err))
+	}
+	if err := WriteOverlay(v.Root, overlay, some); err != nil {
+		return fail(out, race, batch, err)
+	}
+	// Fixtures are the kit's own wrong fixes and correct alternatives, not
+	// a learner's code: go test's vet checks are left out.
+	b := testrun.Build{Dir: v.Root, Race: race, Overlay: overlay, NoVet: true}
+	firstAlone(race, func() { _ = testrun.CompileEach(ctx, b, dir, pkgs...) })
+	for _, i := range batch {
+		key := binary{race: race, fixture: i + 1}
+		if _, ok := out[key]; ok {
+			continue
+		}
+		path := testrun.Binary(dir, pkgOf[i])
+		if _, err := os.Stat(path); err == nil {
+			out[key] = builtBin{path: path}
+			continue
+		}
+		b.Package, b.Output = pkgOf[i], filepath.Join(dir, fmt.Sprintf("%02d.alone.test", i+1))
+		out[key] = builtBin{path: b.Output, err: testrun.Compile(ctx, b)}
+	}
+	return out
+}
+
+// fail records err as the build error of every fixture of batch.
+func fail(out map[binary]builtBin, race bool, batch []int, err error) map[binary]builtBin {
+	for _, i := range batch {
+		out[binary{race: race, fixture: i + 1}] = builtBin{err: err}
+	}
 	return out
 }
 
@@ -484,7 +596,8 @@ func (v *Lesson) SolutionPassesEveryRun(ctx context.Context, race bool) error {
 // Fixture runs the lesson's specs over its i-th fixture, with -race when
 // Fixture.Race says so, and checks the result against the fixture's
 // expectations (Fixture.Check): once, or FixtureRuns times at each
-// GOMAXPROCS and pinned, every run checked.
+// GOMAXPROCS and pinned, every run checked. The binary runs in the
+// fixture's folder, the package Prepare built it as.
 func (v *Lesson) Fixture(ctx context.Context, i int) error {
 	fixtures, _ := v.Fixtures()
 	if i < 0 || i >= len(fixtures) {
@@ -503,7 +616,7 @@ func (v *Lesson) Fixture(ctx context.Context, i int) error {
 		}
 		return v.everyRun(ctx, b, v.FixtureRuns, want, func(r outcome) error { return f.Check(r.code, r.out) })
 	}
-	r, err := v.run(ctx, bin, v.Lesson.LessonDir(v.Root), -1)
+	r, err := v.run(ctx, bin, f.Dir, -1)
 	if err != nil {
 		return err
 	}
@@ -552,6 +665,10 @@ func (v *Lesson) everyRun(ctx context.Context, b binary, runs int, want string, 
 	dir := v.Lesson.LessonDir(v.Root)
 	if b.solution {
 		dir = v.Lesson.SolutionDir(v.Root)
+	}
+	if b.fixture > 0 {
+		fixtures, _ := v.Fixtures()
+		dir = fixtures[b.fixture-1].Dir // the package's folder, as WriteOverlay makes it
 	}
 	type job struct {
 		procs int   // GOMAXPROCS; 0: pinned to one CPU

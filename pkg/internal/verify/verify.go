@@ -231,12 +231,44 @@ func Fixtures(root string, l course.Lesson) ([]Fixture, error) {
 	return out, nil
 }
 
-// WriteOverlay writes a `go build -overlay` file at path that puts the
-// fixture's files over the lesson's starter files of the same names.
-func (f Fixture) WriteOverlay(root, path string) error {
+// Package is the fixture's folder as a package path relative to the kit's
+// root, "./testdata/fixtures/01-lost-update/lock-incref-only": with the
+// overlay WriteOverlay writes, the lesson's package with the fixture's
+// files over its own.
+func (f Fixture) Package(root string) (string, error) {
+	rel, err := filepath.Rel(root, f.Dir)
+	if err != nil || !filepath.IsLocal(rel) {
+		return "", fmt.Errorf("verify: the fixture %s is not below the kit's root %s", f.Dir, root)
+	}
+	return "./" + filepath.ToSlash(rel), nil
+}
+
+// WriteOverlay writes a `go build -overlay` file at path that puts, into
+// each fixture's folder, every file of the lesson's starter folder that the
+// fixture does not replace: each folder is then a package of its own, the
+// lesson's with the fixture's files over the starter's files of the same
+// names, and one go command builds them all (see Fixture.Package). The
+// files keep their names, so a trace of a test binary run in the fixture's
+// folder names them as it would in the lesson's.
+func WriteOverlay(root, path string, fixtures []Fixture) error {
 	replace := map[string]string{}
-	for _, name := range f.Files {
-		replace[filepath.Join(f.Lesson.LessonDir(root), name)] = filepath.Join(f.Dir, name)
+	for _, f := range fixtures {
+		lesson := f.Lesson.LessonDir(root)
+		entries, err := os.ReadDir(lesson)
+		if err != nil {
+			return fmt.Errorf("verify: %w", err)
+		}
+		for _, e := range entries {
+			if !e.Type().IsRegular() {
+				continue
+			}
+			over := filepath.Join(f.Dir, e.Name())
+			if _, err := os.Lstat(over); errors.Is(err, os.ErrNotExist) {
+				replace[over] = filepath.Join(lesson, e.Name())
+			} else if err != nil {
+				return fmt.Errorf("verify: %w", err)
+			}
+		}
 	}
 	data, err := json.MarshalIndent(map[string]any{"Replace": replace}, "", "  ")
 	if err != nil {

@@ -1,6 +1,10 @@
 package verify_test
 
 import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
@@ -109,5 +113,38 @@ var _ = Describe("ShowsRealOutput", func() {
 	})
 	It("rejects a README that quotes no trace", func() {
 		Expect(verify.ShowsRealOutput("# Lesson\n", "")).To(MatchError(ContainSubstring("quotes no numbered trace lines")))
+	})
+})
+
+var _ = Describe("WriteOverlay", func() {
+	It("makes each fixture's folder the lesson's package with the fixture's files over the starter's", func() {
+		kit := GinkgoT().TempDir()
+		lesson := lostUpdate.LessonDir(kit)
+		fixture := filepath.Join(lostUpdate.FixturesDir(kit), "lock-incref-only")
+		for _, dir := range []string{lesson, fixture} {
+			Expect(os.MkdirAll(dir, 0o755)).To(Succeed())
+		}
+		for _, name := range []string{"doc.go", "object.go", "object_test.go", "README.md"} {
+			Expect(os.WriteFile(filepath.Join(lesson, name), []byte(name), 0o644)).To(Succeed())
+		}
+		Expect(os.WriteFile(filepath.Join(fixture, "object.go"), []byte("fixed"), 0o644)).To(Succeed())
+		Expect(os.WriteFile(filepath.Join(fixture, verify.ExpectFile), []byte("result: fail\n"), 0o644)).To(Succeed())
+
+		fixtures, err := verify.Fixtures(kit, lostUpdate)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(fixtures).To(HaveLen(1))
+		Expect(fixtures[0].Package(kit)).To(Equal("./testdata/fixtures/01-lost-update/lock-incref-only"), "the folder is the package go test builds")
+
+		path := filepath.Join(kit, "overlay.json")
+		Expect(verify.WriteOverlay(kit, path, fixtures)).To(Succeed())
+		data, err := os.ReadFile(path)
+		Expect(err).NotTo(HaveOccurred())
+		var overlay struct{ Replace map[string]string }
+		Expect(json.Unmarshal(data, &overlay)).To(Succeed())
+		Expect(overlay.Replace).To(Equal(map[string]string{
+			filepath.Join(fixture, "doc.go"):         filepath.Join(lesson, "doc.go"),
+			filepath.Join(fixture, "object_test.go"): filepath.Join(lesson, "object_test.go"),
+			filepath.Join(fixture, "README.md"):      filepath.Join(lesson, "README.md"),
+		}), "every file of the lesson the fixture does not replace, and nothing over the fixture's own files")
 	})
 })
