@@ -148,5 +148,5 @@ func ExampleOptions_randomSchedules() {
 	rep := interleave.Explore(twoIncrements(true), interleave.Options{MaxPreemptions: 1, NoReduction: true, RandomSchedules: 30})
 	fmt.Println(rep.Coverage())
 	// Output:
-	// explored 10 schedules with at most 1 preemption, not the ones with more, then 30 drawn at random (PCT, over the first 10 steps of 2 goroutines); the chance that they all missed a bug that needs d orderings between steps: depth 1: at most 0.10%, depth 2: at most 60%, depth 3: at most 95%; exploring is not a proof
+	// explored 10 schedules with at most 1 preemption, not the ones with more, then 30 drawn at random (PCT, 2 goroutines, switching among the first 10 steps); the chance that they all missed a bug that needs d orderings among those steps: depth 1: at most 0.10%, depth 2: at most 60%, depth 3: at most 96%; exploring is not a proof
 }

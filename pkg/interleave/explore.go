@@ -181,7 +181,7 @@ func explore(sc Scenario, o Options) *Report {
 		return rep
 	}
 	if best := shrink(sc, o, rep.Failure.Schedule); best != nil {
-		rep.Failure.Schedule, rep.Preemptions = best.Schedule, best.preemptions()
+		rep.Failure, rep.Preemptions = best.Failure, best.preemptions()
 	}
 	lastRunFails(sc, o, rep)
 	rep.Failure.focused = true

@@ -120,19 +120,20 @@ func (c randomCover) String(runs int) string {
 		miss := math.Pow(1-p, float64(c.runs[d-1]))
 		misses = append(misses, fmt.Sprintf("depth %d: %s", d, percent(miss)))
 	}
-	return fmt.Sprintf(", then %d drawn at random (PCT, over the first %d steps of %d goroutines); "+
-		"the chance that they all missed a bug that needs d orderings between steps: %s",
-		runs, k, n, strings.Join(misses, ", "))
+	return fmt.Sprintf(", then %d drawn at random (PCT, %d goroutines, switching among the first %d steps); "+
+		"the chance that they all missed a bug that needs d orderings among those steps: %s",
+		runs, n, k, strings.Join(misses, ", "))
 }
 
-// percent writes a probability as a percentage a reader can take in.
+// percent writes a bound on a probability as a percentage a reader can
+// take in, rounded up: it never says less than the bound.
 func percent(p float64) string {
 	switch {
 	case p < 0.0001:
 		return "below 0.01%"
 	case p < 0.01:
-		return fmt.Sprintf("at most %.2f%%", 100*p)
+		return fmt.Sprintf("at most %.2f%%", math.Ceil(10000*p)/100)
 	default:
-		return fmt.Sprintf("at most %.0f%%", 100*p)
+		return fmt.Sprintf("at most %.0f%%", math.Ceil(100*p))
 	}
 }

@@ -50,7 +50,9 @@ var _ = Describe("Explore with random schedules", func() {
 			rep := interleave.Explore(deepRead(), opts)
 			Expect(rep.Failure).NotTo(BeNil(), "PCT finds a bug of depth 3 in 6 steps with probability at least 1/72 a run: %s", rep.Coverage())
 			Expect(rep.Failure.Message).To(ContainSubstring("B saw a at 1 and then at 2"))
-			Expect(rep.Random).To(BeNumerically(">", 0), "the failure came from a random schedule")
+			bounded := interleave.Explore(deepRead(), interleave.Options{MaxPreemptions: 1, NoReduction: true})
+			Expect(rep.Schedules).To(BeNumerically(">", bounded.Schedules), "the failure came from a random schedule, after every bounded one")
+			Expect(rep.Preemptions).To(BeNumerically(">", 1), "beyond the bound of 1")
 			again := interleave.Explore(deepRead(), opts)
 			Expect(again.Failure.Schedule).To(Equal(rep.Failure.Schedule), "the random choices are seeded by the scenario's name")
 			Expect(again.Schedules).To(Equal(rep.Schedules))
@@ -62,8 +64,8 @@ var _ = Describe("Explore with random schedules", func() {
 			rep := interleave.Explore(calm(), interleave.Options{MaxPreemptions: 1, NoReduction: true, RandomSchedules: 300})
 			Expect(rep.Passed()).To(BeTrue())
 			Expect(rep.Random).To(Equal(300))
-			Expect(rep.Coverage()).To(MatchRegexp(`^explored \d+ schedules with at most 1 preemption, not the ones with more, then 300 drawn at random \(PCT, over the first 8 steps of 2 goroutines\); ` +
-				`the chance that they all missed a bug that needs d orderings between steps: depth 1: below 0\.01%, depth 2: at most \d+(\.\d+)?%, depth 3: at most \d+%; exploring is not a proof$`))
+			Expect(rep.Coverage()).To(MatchRegexp(`^explored \d+ schedules with at most 1 preemption, not the ones with more, then 300 drawn at random \(PCT, 2 goroutines, switching among the first 8 steps\); ` +
+				`the chance that they all missed a bug that needs d orderings among those steps: depth 1: below 0\.01%, depth 2: at most \d+(\.\d+)?%, depth 3: at most \d+%; exploring is not a proof$`))
 		})
 	})
 

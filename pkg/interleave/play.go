@@ -33,7 +33,7 @@ const (
 type PlayCommand struct {
 	// Op is "run" (run Schedule, then stop at the next choice and say
 	// who could take it), "explore" (explore the scenario, counting its
-	// outcomes) or "quit".
+	// outcomes) or "quit". Any other op gets no answer.
 	Op string `json:"op"`
 	// Schedule is the steps to take, for "run": one goroutine name a step.
 	Schedule []string `json:"schedule,omitempty"`
@@ -46,9 +46,10 @@ type PlayCommand struct {
 //     Goal), so that racekit can list them when none was.
 //   - "hello": the scenario being played (Scenario, Goal).
 //   - "state": the run after Schedule, waiting for the next step (Lanes,
-//     Trace, Shared, Notes), or, with Ended, finished (Failure or not).
-//   - "explored": an exploration's verdict (Reachable, Coverage,
-//     Outcomes, Schedule: the simplest failing one, when Reachable).
+//     Trace, Shared, Notes), or, with Ended, finished: Failure, Broke and
+//     Unfinished say how it broke, when it did.
+//   - "explored": an exploration's verdict (Reachable, Exhaustive,
+//     Coverage, Outcomes).
 type PlayMessage struct {
 	Type     string     `json:"type"`
 	Scenario string     `json:"scenario,omitempty"`
@@ -66,18 +67,21 @@ type PlayMessage struct {
 	// Such a failure is the code's, not a goal reached.
 	Unfinished bool `json:"unfinished,omitempty"`
 
-	Reachable bool   `json:"reachable,omitempty"`
-	Coverage  string `json:"coverage,omitempty"`
-	Outcomes  string `json:"outcomes,omitempty"`
+	Reachable  bool   `json:"reachable,omitempty"`  // a schedule broke the scenario's checks (and finished)
+	Exhaustive bool   `json:"exhaustive,omitempty"` // the exploration covered every outcome
+	Coverage   string `json:"coverage,omitempty"`   // Report.Coverage's sentence
+	Outcomes   string `json:"outcomes,omitempty"`   // Report.OutcomeTable
 }
 
 // PlayLane is one goroutine of a played run, as it waits for the next step.
 type PlayLane struct {
 	Name string `json:"name"`
-	// Status is "ready" (it can take the next step), "waits" (its
-	// operation of the kit's sync is blocked: Waits says on what),
-	// "blocked" (on something outside the kit's sync), "asleep", "new"
-	// (not yet at its first statement) or "done".
+	// Status is "ready" (it can take the next step; Waits is set for a
+	// timed wait that may time out now), "waits" (its operation of the
+	// kit's sync is blocked: Waits says on what), "blocked" (on something
+	// outside the kit's sync), "asleep" (in, or just back from, a sleep:
+	// it goes on only when nobody else can), "new" (not yet at its first
+	// statement) or "done".
 	Status string `json:"status"`
 	At     Frame  `json:"at"`              // where it is paused
 	Waits  string `json:"waits,omitempty"` // what it waits for
@@ -120,31 +124,35 @@ func playRequested(sc Scenario, opts []Options) {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	Play(sc, o, os.NewFile(PlayCommandFD, "racekit-play-commands"), out)
+	// The specs' verdict is not wanted: racekit reads the messages, and
+	// ends the game (or has gone, when a message could not be written).
+	_ = Play(sc, o, os.NewFile(PlayCommandFD, "racekit-play-commands"), out)
 	os.Exit(0)
 }
 
-// writeMessage writes m as one line of JSON; a message that cannot be
-// written ends the process, whose reader has gone.
-func writeMessage(w io.Writer, m PlayMessage) {
+// writeMessage writes m as one line of JSON.
+func writeMessage(w io.Writer, m PlayMessage) error {
 	b, err := json.Marshal(m)
-	if err == nil {
-		_, err = w.Write(append(b, '\n'))
-	}
 	if err != nil {
-		os.Exit(0)
+		return err
 	}
+	_, err = w.Write(append(b, '\n'))
+	return err
 }
 
 // Play lets whoever writes commands to in be the scheduler of sc, and
-// writes what happens to out, until a "quit" command or the end of in. It
-// is what racekit play runs in a lesson's test binary; opts are the
-// scenario's options as its spec gives them. Like Replay and Explore, it
-// must not overlap another run.
-func Play(sc Scenario, opts Options, in io.Reader, out io.Writer) {
+// writes what happens to out, until a "quit" command or the end of in; a
+// command it does not know is skipped without an answer. It is what
+// racekit play runs in a lesson's test binary; opts are the scenario's
+// options as its spec gives them. It returns the error of a message that
+// could not be written (the reader has gone), or nil. Like Replay and
+// Explore, it must not overlap another run.
+func Play(sc Scenario, opts Options, in io.Reader, out io.Writer) error {
 	o := opts.withDefaults()
 	o.where = true
-	writeMessage(out, PlayMessage{Type: "hello", Scenario: sc.Name, Goal: sc.Goal})
+	if err := writeMessage(out, PlayMessage{Type: "hello", Scenario: sc.Name, Goal: sc.Goal}); err != nil {
+		return err
+	}
 	cmds := bufio.NewScanner(in)
 	cmds.Buffer(make([]byte, 64<<10), 16<<20)
 	next := func() (PlayCommand, bool) {
@@ -163,33 +171,40 @@ func Play(sc Scenario, opts Options, in io.Reader, out io.Writer) {
 			eo := o
 			eo.where, eo.outcomes = false, true
 			rep := explore(sc, eo)
-			m := PlayMessage{Type: "explored", Reachable: rep.Failure != nil, Coverage: rep.coverage(), Outcomes: rep.OutcomeTable()}
-			if rep.Failure != nil {
-				m.Schedule = rep.Failure.Schedule
+			// A run that could not finish is the code's failure, not the goal.
+			reached := rep.Failure != nil && rep.Failure.Kind != Stuck && rep.Failure.Kind != Livelock
+			m := PlayMessage{Type: "explored", Reachable: reached, Exhaustive: rep.Exhaustive, Coverage: rep.coverage(), Outcomes: rep.OutcomeTable()}
+			if err := writeMessage(out, m); err != nil {
+				return err
 			}
-			writeMessage(out, m)
 			c, ok = next()
 		case "run":
-			var pending *PlayCommand
-			pending, ok = playRun(sc, o, c.Schedule, next, out)
-			if pending != nil {
-				c = *pending
-			} else if ok {
+			pending, more, err := playRun(sc, o, c.Schedule, next, out)
+			switch {
+			case err != nil:
+				return err
+			case pending != nil:
+				c, ok = *pending, more
+			case more:
 				c, ok = next()
+			default:
+				ok = false
 			}
 		default:
 			c, ok = next()
 		}
 	}
+	return nil
 }
 
 // playRun runs sc following schedule and, where the schedule ends, says
 // who could take the next step and waits for a command: a "run" of the
 // same schedule one step longer takes that step; any other command
 // abandons the run and is returned. At the run's end it says how it ended.
-// ok is false when the commands have ended.
-func playRun(sc Scenario, o Options, schedule []string, next func() (PlayCommand, bool), out io.Writer) (pending *PlayCommand, ok bool) {
-	ok = true
+// more is false when the commands have ended; err is a message that could
+// not be written.
+func playRun(sc Scenario, o Options, schedule []string, next func() (PlayCommand, bool), out io.Writer) (pending *PlayCommand, more bool, err error) {
+	more = true
 	var taken []string
 	var notes []string
 	res := execute(sc, o, func(step int, prev *goroutine, en []*goroutine, _ []access) *goroutine {
@@ -206,10 +221,11 @@ func playRun(sc Scenario, o Options, schedule []string, next func() (PlayCommand
 			taken = append(taken, alt.name)
 			return alt
 		}
-		writeMessage(out, r.playState(taken, notes))
-		c, more := next()
-		if !more {
-			ok = false
+		if err = writeMessage(out, r.playState(taken, notes, en)); err != nil {
+			return nil
+		}
+		var c PlayCommand
+		if c, more = next(); !more {
 			return nil
 		}
 		if c.Op == "run" && len(c.Schedule) == len(taken)+1 && slices.Equal(c.Schedule[:len(taken)], taken) {
@@ -225,24 +241,25 @@ func playRun(sc Scenario, o Options, schedule []string, next func() (PlayCommand
 		return nil
 	})
 	if res.abandoned {
-		return pending, ok
+		return pending, more, err
 	}
 	m := PlayMessage{Type: "state", Ended: true, Schedule: res.Schedule, Trace: res.Trace.Lines(), Shared: sharedState(res.Trace), Notes: notes}
 	if res.Failure != nil {
 		m.Failure, m.Broke = res.Failure.Error(), outcomeOf(res)
 		m.Unfinished = res.Failure.Kind == Stuck || res.Failure.Kind == Livelock
 	}
-	writeMessage(out, m)
-	return nil, true
+	return nil, true, writeMessage(out, m)
 }
 
-// playState is the run as it waits for step len(taken)+1.
-func (r *Run) playState(taken, notes []string) PlayMessage {
+// playState is the run as it waits for step len(taken)+1, which the
+// goroutines en may take.
+func (r *Run) playState(taken, notes []string, en []*goroutine) PlayMessage {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	m := PlayMessage{Type: "state", Schedule: slices.Clone(taken), Notes: slices.Clone(notes)}
 	for _, g := range r.gs {
 		l := PlayLane{Name: g.name, At: g.pausedAt}
+		can := slices.Contains(en, g)
 		switch {
 		case g.state == done:
 			l.Status = "done"
@@ -250,9 +267,16 @@ func (r *Run) playState(taken, notes []string) PlayMessage {
 			l.Status, l.Waits, l.At = "blocked", "blocks in "+g.wait, g.waitAt
 		case g.state == sleeping:
 			l.Status = "asleep"
-		case g.state == paused && r.waitsLocked(g) != "":
+		case !can && r.waitsLocked(g) != "":
 			l.Status, l.Waits = "waits", r.waitsLocked(g)
-		case g.state == paused && g.pausedAt.File == "":
+		case can && r.waitsLocked(g) != "":
+			// A timed wait, which may time out now.
+			l.Status, l.Waits = "ready", r.waitsLocked(g)+" (it may time out now)"
+		case !can:
+			// Paused after a sleep while others can go on: time passes
+			// only when nobody else can.
+			l.Status = "asleep"
+		case g.pausedAt.File == "":
 			l.Status = "new"
 		default:
 			l.Status = "ready"
@@ -293,9 +317,8 @@ func sharedState(t Trace) []string {
 		case Read, Write:
 			value[e.Cell] = fmt.Sprintf("%s = %d", e.Cell, e.Value)
 		case Sync:
-			verb := strings.TrimSpace(strings.SplitN(e.Label, " "+e.Cell, 2)[0])
 			h := holders[e.Cell]
-			switch verb {
+			switch e.Verb {
 			case "locks", "write-locks", "read-locks":
 				h = append(h, e.G)
 			case "unlocks", "write-unlocks", "read-unlocks":

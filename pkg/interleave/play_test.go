@@ -4,7 +4,9 @@ import (
 	"bufio"
 	"encoding/json"
 	"io"
+	"runtime"
 	"strings"
+	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -43,9 +45,13 @@ func (p *player) send(c interleave.PlayCommand) {
 	Expect(err).NotTo(HaveOccurred(), "Play should read every command while it plays")
 }
 
-// read reads one message.
+// read reads one message, waiting at most half a minute for it.
 func (p *player) read() interleave.PlayMessage {
-	Expect(p.messages.Scan()).To(BeTrue(), "Play should answer every command with a message")
+	got := make(chan bool, 1)
+	go func() { got <- p.messages.Scan() }()
+	var ok bool
+	Eventually(got, 30*time.Second).Should(Receive(&ok), "Play should answer every command with a message")
+	Expect(ok).To(BeTrue(), "Play should answer every command with a message")
 	var m interleave.PlayMessage
 	Expect(json.Unmarshal(p.messages.Bytes(), &m)).To(Succeed())
 	return m
@@ -188,6 +194,48 @@ var _ = Describe("Play", func() {
 			Expect(m.Reachable).To(BeFalse())
 			Expect(m.Coverage).To(ContainSubstring("exhaustive"))
 			Expect(m.Outcomes).To(MatchRegexp(`passed: \d+ schedules`))
+			p.quit()
+		})
+	})
+
+	When("a goroutine waits with a timeout", func() {
+		It("is ready once its wait may time out, so the player can let it", func() {
+			sc := interleave.Scenario{Name: "A waits for a signal with a timeout while B works", Setup: func(r *interleave.Run) {
+				var mu kitsync.Mutex
+				c := kitsync.NewCond(&mu)
+				r.Name(c, "c")
+				r.Go("A", func() { mu.Lock(); c.WaitTimeout(time.Millisecond); mu.Unlock() })
+				r.Go("B", func() { interleave.Point("works") })
+			}}
+			p, _ := startPlay(sc, interleave.Options{})
+			m := p.run("A A A A")
+			Expect(lane(m, "A").Status).To(Equal("waits"), "nobody has moved since A began to wait: its timeout cannot have passed")
+			Expect(lane(m, "A").Waits).To(ContainSubstring("until it is signalled or 1ms pass"))
+			m = p.run("A A A A B")
+			Expect(lane(m, "A").Status).To(Equal("ready"), "once B has moved, A's wait may time out: %+v", m.Lanes)
+			Expect(lane(m, "A").Waits).To(ContainSubstring("may time out now"))
+			m = p.run("A A A A B A")
+			Expect(m.Schedule).To(Equal([]string{"A", "A", "A", "A", "B", "A"}), "the player could let A time out")
+			p.quit()
+		})
+	})
+
+	When("the player undoes steps while a goroutine waits on a channel", func() {
+		It("lets each abandoned run finish, leaving no goroutine behind", func() {
+			sc := interleave.Scenario{Name: "B waits on a channel that A sends on", Setup: func(r *interleave.Run) {
+				ch := make(chan int)
+				r.Go("A", func() { interleave.Point("sends"); ch <- 1 })
+				r.Go("B", func() { <-ch })
+			}}
+			p, _ := startPlay(sc, interleave.Options{})
+			p.run("B B")
+			before := runtime.NumGoroutine()
+			for range 20 {
+				p.run("B")
+				p.run("B B")
+			}
+			Eventually(runtime.NumGoroutine).Should(BeNumerically("<=", before+2),
+				"every undo abandons a run with B blocked on the channel; the run must still end")
 			p.quit()
 		})
 	})

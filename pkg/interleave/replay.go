@@ -102,7 +102,7 @@ type Result struct {
 	// goroutine dump shows, so steps may conflict in ways access misses.
 	opaque bool
 	// abandoned reports that the chooser gave the run up before its end
-	// (racekit play's undo): it neither passed nor failed.
+	// (racekit play's undo): its outcome means nothing.
 	abandoned bool
 }
 
@@ -131,8 +131,8 @@ func (r *Result) String() string {
 // chooser picks who takes the next step: step is 0-based, prev is the
 // goroutine that took the last step (nil at first), en the goroutines that
 // may go on, in creation order, never empty, and acc what each would do.
-// Returning nil abandons the run: its goroutines are stopped, and the
-// Result says Abandoned.
+// Returning nil abandons the run: it goes on without preemptions to its
+// end, without asking again, and its Result says abandoned.
 type chooser func(step int, prev *goroutine, en []*goroutine, acc []access) *goroutine
 
 // defaultChoice continues prev when it can go on, else takes the first
@@ -171,6 +171,19 @@ func execute(sc Scenario, opts Options, choose chooser) *Result {
 		panic("interleave: the scenario started no goroutines: call Run.Go in Setup")
 	}
 	res := &Result{Scenario: sc.Name}
+	// pick is choose until it gives the run up; the run then goes on
+	// without preemptions to its end, so that its goroutines finish
+	// (stopping them would leave any blocked on a channel behind), and
+	// the Result says it was abandoned.
+	pick := func(step int, prev *goroutine, en []*goroutine, acc []access) *goroutine {
+		if !res.abandoned {
+			if g := choose(step, prev, en, acc); g != nil {
+				return g
+			}
+			res.abandoned = true
+		}
+		return defaultChoice(prev, en)
+	}
 	fail := func(kind FailureKind, msg string) *Result {
 		r.stopAll(kind == Stuck)
 		r.mu.Lock()
@@ -226,12 +239,7 @@ func execute(sc Scenario, opts Options, choose chooser) *Result {
 		if len(res.Schedule) >= opts.MaxSteps {
 			return fail(Livelock, fmt.Sprintf("livelock: the run took more than %d steps without finishing: the goroutines may be spinning, each waiting for another to move", opts.MaxSteps))
 		}
-		g := choose(len(res.Schedule), prev, en, acc)
-		if g == nil {
-			r.stopAll(false)
-			res.abandoned = true
-			return res
-		}
+		g := pick(len(res.Schedule), prev, en, acc)
 		names := make([]string, len(en))
 		for i, e := range en {
 			names[i] = e.name

@@ -402,7 +402,7 @@ func (g *goroutine) Point(op schedhook.Op) {
 // Did records what op did.
 func (g *goroutine) Did(op schedhook.Op, verb, detail string) {
 	name := g.run.nameOf(op.Obj, op.Kind)
-	g.record(Event{Kind: Sync, Cell: name, Label: verb + " " + name + detail})
+	g.record(Event{Kind: Sync, Cell: name, Label: verb + " " + name + detail, Verb: verb})
 }
 
 // Mark records a label for op, as Point's label does.

@@ -9,7 +9,8 @@ const ShrinkBudget = 300
 // shrink looks for a shorter failing schedule like the given one: a run of
 // fewer steps, or of as many steps and fewer preemptions, that fails the
 // same way (the same outcome, as the outcome table words it), with no more
-// preemptions than the exploration's bound allows. It tries, one
+// preemptions than the exploration's bound allows (or than the failure
+// had, when it was above it). It tries, one
 // at a time, the schedule without one of its steps and the schedule cut
 // short (the run goes on without preemptions from the cut), keeps the first
 // that is better, and starts again from it, until nothing is better or
@@ -34,8 +35,11 @@ func shrink(sc Scenario, o Options, schedule Schedule) *Result {
 		return nil
 	}
 	want := outcomeOf(best)
+	// A failure found by a random schedule may have more preemptions than
+	// the bound: its own count is then the bound.
+	bound := max(o.MaxPreemptions, best.preemptions())
 	better := func(res *Result) bool {
-		if res == nil || res.Failure == nil || outcomeOf(res) != want || res.preemptions() > o.MaxPreemptions {
+		if res == nil || res.Failure == nil || outcomeOf(res) != want || res.preemptions() > bound {
 			return false
 		}
 		if len(res.Schedule) != len(best.Schedule) {

@@ -39,6 +39,9 @@ type Event struct {
 	// Doing, when set, names what the goroutine was doing in place of the
 	// function in At: an interpreter's instruction ("LOAD_GLOBAL foo").
 	Doing string
+	// Verb is, for Sync, what the operation did to the object, as Label
+	// words it ("locks", "unlocks", "read-locks", "signals").
+	Verb string
 }
 
 // Trace is the events of one run in the order they happened.

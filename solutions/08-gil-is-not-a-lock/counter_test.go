@@ -66,7 +66,7 @@ var _ = Describe("count(n) on two threads of one interpreter, under the new GIL"
 		It("ends with counter at 4, in every schedule with at most 2 preemptions", func() {
 			var o outcome
 			rep := interleave.Explore(counters(prog, vm.BackwardJumpsAndCalls, perThread, []string{"A", "B"}, &o),
-				interleave.Options{MaxPreemptions: 2, MaxSteps: maxSteps, RandomSchedules: 100})
+				interleave.Options{MaxPreemptions: 2, MaxSteps: maxSteps, RandomSchedules: 40})
 			interleavetest.ReportExploration(rep)
 			Expect(rep).To(interleavetest.Pass(), func() string { return explain(rep.Failure, &o) })
 		})
@@ -76,7 +76,7 @@ var _ = Describe("count(n) on two threads of one interpreter, under the new GIL"
 		It("ends with counter at 4, in every schedule with at most 2 preemptions", func() {
 			var o outcome
 			rep := interleave.Explore(counters(prog, vm.EveryInterval, perThread, []string{"A", "B"}, &o),
-				interleave.Options{MaxPreemptions: 2, MaxSteps: maxSteps, RandomSchedules: 100})
+				interleave.Options{MaxPreemptions: 2, MaxSteps: maxSteps, RandomSchedules: 40})
 			interleavetest.ReportExploration(rep)
 			Expect(rep).To(interleavetest.Pass(), func() string {
 				return explain(rep.Failure, &o) + "\n\nThis check passed where CPython 3.10 and later check the eval breaker, " +

@@ -53,7 +53,7 @@ func runPlay(ctx context.Context, e *env, args []string) error {
 	}
 	var game *play.Model
 	g := grade.Grader{Kit: e.root, Exec: func(ctx context.Context, bin, dir string) error {
-		s, hello, err := play.Start(ctx, bin, dir, testrun.MinimalEnv(), scenario)
+		s, hello, err := play.Start(ctx, bin, dir, testrun.MinimalEnv(), scenario, checkTimeout)
 		if err != nil {
 			return err
 		}
@@ -89,8 +89,10 @@ func (e *env) playedOut(l course.Lesson, game *play.Model) {
 	case reached != nil:
 		p.printf("%s %s\n\n%s\n\n", p.paint(red+";"+bold, p.tr("💥 goal reached:")), reached.Broke, reached.Failure)
 		p.printf("%s\n", p.tr("show it again: %s", cmdline("replay", l.Number, `"`+interleave.Schedule(reached.Schedule).String()+`"`)))
-	case explored != nil && !explored.Reachable:
+	case explored != nil && !explored.Reachable && explored.Exhaustive:
 		p.printf("%s %s\n", p.paint(green+";"+bold, p.tr("✓ the goal cannot be reached with your code:")), explored.Coverage)
+	case explored != nil && !explored.Reachable:
+		p.printf("%s %s\n", p.paint(green+";"+bold, p.tr("✓ the exploration found no schedule that reaches the goal with your code:")), explored.Coverage)
 	default:
 		p.printf("%s\n", p.tr("the goal was not reached; your last schedule was %s", scheduleOrNone(game.Schedule())))
 	}
@@ -106,6 +108,14 @@ func scheduleOrNone(s []string) string {
 
 // noScenario explains that the specs ran no scenario to play.
 func (e *env) noScenario(l course.Lesson, asked string, none *play.NoScenario) error {
+	switch {
+	case none.TimedOut:
+		return fmt.Errorf("lesson %d's specs did not reach a scenario to play within %v: one of them may hang; %s shows where",
+			l.Number, checkTimeout, cmdline("check", l.Number))
+	case none.Exit != nil && len(none.Named) == 0:
+		return fmt.Errorf("lesson %d's test binary ended (%v) before its specs ran any scenario; %s says why. Its output ended with:\n%s",
+			l.Number, none.Exit, cmdline("check", l.Number), none.LastLines(15))
+	}
 	var names []string
 	for _, m := range none.Named {
 		name := m.Scenario

@@ -36,10 +36,14 @@ type Model struct {
 	reached  *interleave.PlayMessage // the last run that broke the scenario, for the closing words
 	outcomes bool                    // the outcome table is shown ("what could happen here?")
 	queued   []string                // keys typed while a step was on its way, to apply when it comes
-	gone     error                   // the test binary went away: why
+	gone     error                   // the test binary went away by itself: why
+	quitting bool                    // the learner quit: the binary's end that follows is no news
 	width    int
 	height   int
-	laneTop  int // the screen row of the first lane, for clicks
+	// laneRows are the screen rows each lane was last drawn on, for
+	// clicks; View records them (Bubble Tea calls it after every Update,
+	// on the program's goroutine).
+	laneRows [][]int
 }
 
 // Options configure a Model.
@@ -87,6 +91,10 @@ func (m *Model) Init() tea.Cmd {
 // Reached is the last run of the game that broke the scenario, or nil.
 func (m *Model) Reached() *interleave.PlayMessage { return m.reached }
 
+// Gone is why the test binary went away by itself, or nil: after the
+// learner quit, its end is no news.
+func (m *Model) Gone() error { return m.gone }
+
 // Explored is the exploration's verdict, or nil when it had not come.
 func (m *Model) Explored() *interleave.PlayMessage { return m.explored }
 
@@ -128,7 +136,10 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			}
 		}
 	case Gone:
-		m.gone = msg.Err
+		if !m.quitting {
+			// The binary went away by itself: a crash, not the learner's quit.
+			m.gone = msg.Err
+		}
 		return m, tea.Quit
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
@@ -137,8 +148,10 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.MouseClickMsg:
 		click := msg.Mouse()
 		if click.Button == tea.MouseLeft && m.state != nil && !m.state.Ended {
-			if i := click.Y - m.laneTop; i >= 0 && i < len(m.state.Lanes) {
-				m.step(m.state.Lanes[i].Name)
+			for i, rows := range m.laneRows {
+				if slices.Contains(rows, click.Y) && i < len(m.state.Lanes) {
+					m.step(m.state.Lanes[i].Name)
+				}
 			}
 		}
 	}
@@ -165,6 +178,7 @@ func (m *Model) key(k string) tea.Cmd {
 	}
 	switch k {
 	case "q", "ctrl+c", "esc":
+		m.quitting = true
 		m.send(interleave.PlayCommand{Op: "quit"})
 		return tea.Quit
 	case "u", "backspace":
@@ -290,8 +304,10 @@ func (m *Model) screen() string {
 		add("%s", dim.Render(m.tr("(exploring every schedule of your code, to see whether the goal can be reached...)")))
 	case m.explored.Reachable:
 		add("%s", dim.Render(m.tr("the exploration found schedules that reach it with your code: find one")))
-	default:
+	case m.explored.Exhaustive:
 		add("%s", green.Render(m.tr("the goal cannot be reached with your code, by the exploration's word: %s", m.explored.Coverage)))
+	default:
+		add("%s", green.Render(m.tr("the exploration found no schedule that reaches the goal with your code: %s", m.explored.Coverage)))
 	}
 	add("")
 	if m.state == nil {
@@ -301,9 +317,15 @@ func (m *Model) screen() string {
 	s := m.state
 	if !s.Ended {
 		add("%s", bold.Render(m.tr("Who moves next? Press a goroutine's key or click its lane:")))
-		m.laneTop = len(lines)
+		m.laneRows = m.laneRows[:0]
 		for i, l := range s.Lanes {
+			top := len(lines)
 			add("%s", m.lane(i, l))
+			var rows []int
+			for r := top; r < len(lines); r++ {
+				rows = append(rows, r)
+			}
+			m.laneRows = append(m.laneRows, rows)
 		}
 	}
 	if len(s.Shared) > 0 {
@@ -334,11 +356,7 @@ func (m *Model) screen() string {
 		add("%s", yellow.Render(m.tr("✗ the run could not finish, so this is not the goal: %s", s.Broke)))
 	case s.Ended && s.Failure != "":
 		add("%s", red.Render(m.tr("💥 goal reached: %s", s.Broke)))
-		for _, l := range strings.Split(s.Failure, "\n") {
-			if strings.HasPrefix(l, "  replay this schedule: ") {
-				add("%s", bold.Render(l))
-			}
-		}
+		add("%s", bold.Render("  replay this schedule: "+scheduleText(s.Schedule)))
 	case s.Ended:
 		add("%s", green.Render(m.tr("✓ every goroutine finished and every check held: the goal was not reached this time")))
 	}

@@ -1,6 +1,7 @@
 package play_test
 
 import (
+	"errors"
 	"strings"
 
 	tea "charm.land/bubbletea/v2"
@@ -142,10 +143,33 @@ var _ = Describe("Model", func() {
 	})
 
 	When("the exploration finds no way to the goal", func() {
-		It("says the goal cannot be reached, and how far the exploration looked", func() {
+		It("says the goal cannot be reached, and how far the exploration looked, when it covered every outcome", func() {
 			g := newGame()
-			g.m.Update(play.Message{PlayMessage: interleave.PlayMessage{Type: "explored", Coverage: "explored 9 schedules (exhaustive)"}})
+			g.m.Update(play.Message{PlayMessage: interleave.PlayMessage{Type: "explored", Exhaustive: true, Coverage: "explored 9 schedules (exhaustive)"}})
 			Expect(g.screen()).To(ContainSubstring("the goal cannot be reached with your code, by the exploration's word: explored 9 schedules (exhaustive)"))
+		})
+
+		It("claims no more than the exploration did when it left schedules out", func() {
+			g := newGame()
+			g.m.Update(play.Message{PlayMessage: interleave.PlayMessage{Type: "explored", Coverage: "explored 28 schedules with at most 2 preemptions; exploring is not a proof"}})
+			Expect(g.screen()).To(ContainSubstring("the exploration found no schedule that reaches the goal with your code: explored 28 schedules"))
+			Expect(g.screen()).NotTo(ContainSubstring("cannot be reached"))
+		})
+	})
+
+	When("the test binary goes away", func() {
+		It("is a crash when the learner did not quit", func() {
+			g := newGame()
+			g.m.Update(play.Gone{Err: errors.New("the lesson's test binary ended")})
+			Expect(g.m.Gone()).To(MatchError("the lesson's test binary ended"))
+		})
+
+		It("is no news after the learner quit, whichever message comes first", func() {
+			g := newGame()
+			g.state(nil, "A", "B")
+			g.keys("q")
+			g.m.Update(play.Gone{Err: errors.New("the lesson's test binary ended")})
+			Expect(g.m.Gone()).To(BeNil())
 		})
 	})
 })

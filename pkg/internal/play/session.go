@@ -10,7 +10,9 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -29,11 +31,20 @@ type Session struct {
 }
 
 // NoScenario is Start's error when the binary ended without playing: no
-// scenario its specs ran matched, or they stopped (a spec failed in an
-// ordered container) before reaching one.
+// scenario its specs ran matched, they stopped (a spec failed in an
+// ordered container) before reaching one, the binary failed, or it did
+// not reach one in time.
 type NoScenario struct {
-	Named  []interleave.PlayMessage // the scenarios the specs ran, with their goals
-	Output string                   // the end of what the binary printed
+	Named    []interleave.PlayMessage // the scenarios the specs ran, with their goals
+	Output   string                   // the end of what the binary printed
+	Exit     error                    // how the binary ended, when not with status 0
+	TimedOut bool                     // it was stopped after Start's reach
+}
+
+// LastLines is the last n lines of what the binary printed.
+func (e *NoScenario) LastLines(n int) string {
+	lines := strings.Split(strings.TrimRight(e.Output, "\n"), "\n")
+	return strings.Join(lines[max(0, len(lines)-n):], "\n")
 }
 
 func (e *NoScenario) Error() string {
@@ -42,9 +53,10 @@ func (e *NoScenario) Error() string {
 
 // Start runs the test binary bin in dir with env (and interleave.EnvPlay),
 // asking for the scenario whose name contains scenario ("" for the first
-// with a goal), and waits for its hello. The binary's standard output and
-// error are kept, not shown: they are the specs' own.
-func Start(ctx context.Context, bin, dir string, env []string, scenario string) (*Session, interleave.PlayMessage, error) {
+// with a goal), and waits for its hello, at most reach: a binary whose
+// specs hang before a scenario is stopped then. The binary's standard
+// output and error are kept, not shown: they are the specs' own.
+func Start(ctx context.Context, bin, dir string, env []string, scenario string, reach time.Duration) (*Session, interleave.PlayMessage, error) {
 	cmdR, cmdW, err := os.Pipe()
 	if err != nil {
 		return nil, interleave.PlayMessage{}, err
@@ -73,15 +85,27 @@ func Start(ctx context.Context, bin, dir string, env []string, scenario string) 
 		msgR.Close()
 		return nil, interleave.PlayMessage{}, err
 	}
+	var timedOut atomic.Bool
+	late := time.AfterFunc(reach, func() {
+		timedOut.Store(true)
+		_ = s.cmd.Process.Kill()
+	})
 	var named []interleave.PlayMessage
 	for {
 		m, ok := s.next()
 		switch {
 		case !ok:
+			late.Stop()
 			s.cmds.Close()
-			_ = s.cmd.Wait()
-			return nil, interleave.PlayMessage{}, &NoScenario{Named: named, Output: s.output.String()}
+			exit := s.cmd.Wait()
+			return nil, interleave.PlayMessage{}, &NoScenario{Named: named, Output: s.output.String(), Exit: exit, TimedOut: timedOut.Load()}
 		case m.Type == "hello":
+			if !late.Stop() {
+				// Killed just as it said hello: the game cannot go on.
+				s.cmds.Close()
+				_ = s.cmd.Wait()
+				return nil, interleave.PlayMessage{}, &NoScenario{Named: named, Output: s.output.String(), TimedOut: true}
+			}
 			return s, m, nil
 		case m.Type == "scenario":
 			named = append(named, m)
@@ -126,8 +150,8 @@ func (s *Session) Play(ctx context.Context, m *Model, in io.Reader, out io.Write
 	}()
 	_, err := p.Run()
 	s.Close()
-	if m.gone != nil {
-		return fmt.Errorf("%w; its output ended with:\n%s", m.gone, s.output.String())
+	if m.Gone() != nil {
+		return fmt.Errorf("%w; its output ended with:\n%s", m.Gone(), s.output.String())
 	}
 	return err
 }
