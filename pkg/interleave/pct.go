@@ -129,6 +129,8 @@ func (c randomCover) String(runs int) string {
 // take in, rounded up: it never says less than the bound.
 func percent(p float64) string {
 	switch {
+	case p > 0.99:
+		return "no useful bound"
 	case p < 0.0001:
 		return "below 0.01%"
 	case p < 0.01:
