@@ -162,7 +162,21 @@ func (e *env) showCheck(l course.Lesson, res grade.Lesson) {
 	default:
 		p.printf("\nnext: fix lessons/%s, then check again; read its README.md, or for a hint: %s\n",
 			l.Dir(), e.suggest("hint", l.Number))
+		if showsSchedule(res) && playable(l.SolutionDir(e.root)) {
+			p.printf("%s\n", p.tr("or be the scheduler yourself, and make it break: %s", e.suggest("play", l.Number)))
+		}
 	}
+}
+
+// showsSchedule reports whether a failing spec of res printed a schedule
+// to replay: an interleaving broke the learner's code.
+func showsSchedule(res grade.Lesson) bool {
+	for _, s := range res.Specs {
+		if s.Status == grade.Fail && strings.Contains(s.Message, "replay this schedule:") {
+			return true
+		}
+	}
+	return false
 }
 
 // showExplorations prints, for each spec of res that explored a scenario

@@ -6,6 +6,8 @@ package main
 import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+
+	"github.com/racekit/racekit/pkg/internal/course"
 )
 
 var _ = Describe("errorHead", func() {
@@ -23,4 +25,23 @@ var _ = Describe("errorHead", func() {
 			`"[It] IncRef: \"a: b\" holds" stopped with panicked: boom`, `"[It] IncRef: \"a: b\" holds" stopped with panicked:`, " boom"),
 		Entry("a file:line, whose colon is not the head's end", "crashed at object.go:31: nil map", "crashed at object.go:31:", " nil map"),
 	)
+})
+
+var _ = Describe("playable", func() {
+	root, err := course.Root()
+	It("finds the kit's root", func() { Expect(err).NotTo(HaveOccurred()) })
+
+	DescribeTable("says whether a lesson's specs give a scenario a goal, so that check can point at racekit play",
+		func(n int, want bool) {
+			Expect(playable(course.Lessons[n-1].SolutionDir(root))).To(Equal(want), "lesson %d's specs", n)
+		},
+		Entry("lesson 01: the foo trace has one", 1, true),
+		Entry("lesson 03: the AB-BA deadlock has one", 3, true),
+		Entry("lesson 05: its specs judge timings, and set none", 5, false),
+		Entry("lesson 07: the same", 7, false),
+	)
+
+	It("says no for a folder without specs", func() {
+		Expect(playable(GinkgoT().TempDir())).To(BeFalse())
+	})
 })

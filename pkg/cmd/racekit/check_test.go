@@ -52,8 +52,9 @@ var _ = Describe("racekit check", Ordered, func() {
 			Expect(string(s.Out.Contents())).To(And(
 				ContainSubstring("1. A  IncRef  reads foo.refcount -> 1, writes 2"),
 				ContainSubstring("replay this schedule: A*3 B*3 A B A B"),
-				ContainSubstring("racekit hint 1")),
-				"the learner sees the interleaving that broke the code and where to get help")
+				ContainSubstring("racekit hint 1"),
+				ContainSubstring("or be the scheduler yourself, and make it break: go run ./pkg/cmd/racekit play 1")),
+				"the learner sees the interleaving that broke the code, where to get help, and the game that plays it")
 			Expect(snapshot(filepath.Join(kit, "lessons"))).To(Equal(before), "check must leave the learner's files byte-for-byte as they were")
 			st, err := progress.Load(kit)
 			Expect(err).NotTo(HaveOccurred())

@@ -5,6 +5,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"os"
 	"path/filepath"
 	"slices"
@@ -135,6 +138,35 @@ func (e *env) noScenario(l course.Lesson, asked string, none *play.NoScenario) e
 	}
 	return fmt.Errorf("lesson %d's specs reached no scenario with a goal to play (a spec that fails before it stops them: %s shows which)%s",
 		l.Number, cmdline("check", l.Number), list)
+}
+
+// playable reports whether the lesson's specs, in the kit's folder dir,
+// give a scenario a goal (a Goal field in a composite literal), so that
+// racekit play has one to play without being told which.
+func playable(dir string) bool {
+	names, err := course.SpecFiles(dir)
+	if err != nil {
+		return false
+	}
+	for _, name := range names {
+		f, err := parser.ParseFile(token.NewFileSet(), filepath.Join(dir, name), nil, 0)
+		if err != nil {
+			continue
+		}
+		found := false
+		ast.Inspect(f, func(n ast.Node) bool {
+			if kv, ok := n.(*ast.KeyValueExpr); ok {
+				if id, ok := kv.Key.(*ast.Ident); ok && id.Name == "Goal" {
+					found = true
+				}
+			}
+			return !found
+		})
+		if found {
+			return true
+		}
+	}
+	return false
 }
 
 // sourceLines returns a function that reads a line of a file of the
