@@ -97,16 +97,8 @@ func (e *env) playedOut(l course.Lesson, game *play.Model) {
 	case explored != nil && !explored.Reachable:
 		p.printf("%s %s\n", p.paint(green+";"+bold, p.tr("✓ the exploration found no schedule that reaches the goal with your code:")), explored.Coverage)
 	default:
-		p.printf("%s\n", p.tr("the goal was not reached; your last schedule was %s", scheduleOrNone(game.Schedule())))
+		p.printf("%s\n", p.tr("the goal was not reached; your last schedule was %s", play.ScheduleText(game.Schedule())))
 	}
-}
-
-// scheduleOrNone is a schedule's short form, or "none".
-func scheduleOrNone(s []string) string {
-	if len(s) == 0 {
-		return "none"
-	}
-	return interleave.Schedule(s).String()
 }
 
 // noScenario explains that the specs ran no scenario to play.

@@ -333,7 +333,7 @@ func (m *Model) screen() string {
 		add("%s %s", bold.Render(m.tr("Shared:")), strings.Join(s.Shared, " · "))
 	}
 	add("")
-	add("%s %s", bold.Render(m.tr("Steps so far (schedule: %s):", scheduleText(s.Schedule))), "")
+	add("%s %s", bold.Render(m.tr("Steps so far (schedule: %s):", ScheduleText(s.Schedule))), "")
 	trace := s.Trace
 	if len(trace) == 0 {
 		add("%s", dim.Render(m.tr("  (none yet)")))
@@ -356,7 +356,7 @@ func (m *Model) screen() string {
 		add("%s", yellow.Render(m.tr("✗ the run could not finish, so this is not the goal: %s", s.Broke)))
 	case s.Ended && s.Failure != "":
 		add("%s", red.Render(m.tr("💥 goal reached: %s", s.Broke)))
-		add("%s", bold.Render("  replay this schedule: "+scheduleText(s.Schedule)))
+		add("%s", bold.Render("  replay this schedule: "+ScheduleText(s.Schedule)))
 	case s.Ended:
 		add("%s", green.Render(m.tr("✓ every goroutine finished and every check held: the goal was not reached this time")))
 	}
@@ -436,9 +436,9 @@ func (m *Model) lane(i int, l interleave.PlayLane) string {
 	return dim.Render(line)
 }
 
-// scheduleText is a schedule in its short form ("A*3 B*3 A B A B"), or
+// ScheduleText is a schedule in its short form ("A*3 B*3 A B A B"), or
 // "none" when empty.
-func scheduleText(s []string) string {
+func ScheduleText(s []string) string {
 	if len(s) == 0 {
 		return "none"
 	}
