@@ -147,10 +147,7 @@ func plural(n int, word string) string {
 func Explore(sc Scenario, opts ...Options) *Report {
 	showRequested(sc, opts)
 	playRequested(sc, opts)
-	o := Options{}
-	if len(opts) > 0 {
-		o = opts[0]
-	}
+	o := optionsOf(opts)
 	o = o.withDefaults()
 	o.outcomes = countOutcomes()
 	return explore(sc, o)
@@ -227,7 +224,9 @@ func exploreAll(sc Scenario, o Options) *exploration {
 			diverged := false
 			res := execute(sc, o, followPrefix(p.choices, &diverged, nil))
 			rep.Schedules++
-			rep.saw(res)
+			if o.RandomSchedules > 0 {
+				rep.saw(res)
+			}
 			if diverged {
 				rep.Diverged++
 			}
@@ -355,7 +354,9 @@ func dpor(sc Scenario, o Options, bound int, rep *exploration) (pruned, stopped 
 		sp := &sleepPath{sleep: childSleep}
 		res := execute(sc, o, followPrefix(prefix, &diverged, sp))
 		rep.Schedules++
-		rep.saw(res)
+		if o.RandomSchedules > 0 {
+			rep.saw(res) // the sizes the random schedules are drawn over
+		}
 		if res.opaque {
 			rep.opaque = true
 			return false, true

@@ -120,10 +120,7 @@ func playRequested(sc Scenario, opts []Options) {
 	}
 	played.on = true
 	played.Unlock()
-	o := Options{}
-	if len(opts) > 0 {
-		o = opts[0]
-	}
+	o := optionsOf(opts)
 	// The specs' verdict is not wanted: racekit reads the messages, and
 	// ends the game (or has gone, when a message could not be written).
 	_ = Play(sc, o, os.NewFile(PlayCommandFD, "racekit-play-commands"), out)

@@ -292,10 +292,7 @@ func Replay(schedule string, sc Scenario, opts ...Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	o := Options{}
-	if len(opts) > 0 {
-		o = opts[0]
-	}
+	o := optionsOf(opts)
 	var notes []string
 	diverged := 0
 	res := execute(sc, o.withDefaults(), func(step int, prev *goroutine, en []*goroutine, _ []access) *goroutine {

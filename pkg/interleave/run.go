@@ -75,6 +75,15 @@ type Options struct {
 	where bool
 }
 
+// optionsOf is the Options a variadic opts argument gives: its first, or
+// the zero value.
+func optionsOf(opts []Options) Options {
+	if len(opts) > 0 {
+		return opts[0]
+	}
+	return Options{}
+}
+
 func (o Options) withDefaults() Options {
 	if o.MaxPreemptions <= 0 {
 		o.MaxPreemptions = 3

@@ -128,7 +128,11 @@ func (e *env) noScenario(l course.Lesson, asked string, none *play.NoScenario) e
 	if asked != "" {
 		return usagef("no scenario of lesson %d that its specs reached has %q in its name%s", l.Number, asked, list)
 	}
-	return fmt.Errorf("lesson %d's specs reached no scenario with a goal to play (a spec that fails before it stops them: %s shows which)%s",
+	if !playable(l.SolutionDir(e.root)) {
+		return fmt.Errorf("lesson %d's specs give no scenario a goal to play for; step through one anyway with %s, "+
+			"or print one schedule's trace with %s%s", l.Number, cmdline("play", l.Number, "WORD"), cmdline("replay", l.Number, `"SCHEDULE"`), list)
+	}
+	return fmt.Errorf("lesson %d's specs stopped before the scenario with a goal: a spec that fails stops the ones after it, and %s shows which%s",
 		l.Number, cmdline("check", l.Number), list)
 }
 

@@ -188,6 +188,18 @@ var _ = Describe("racekit play", func() {
 		})
 	})
 
+	When("the lesson's specs give no scenario a goal (lesson 5)", func() {
+		It("says so, and how to step through one anyway or print a schedule's trace", func() {
+			t := inTerminal(tempKit(), "play", "5")
+			t.exit()
+			out := t.printed()
+			Expect(out).To(ContainSubstring("lesson 5's specs give no scenario a goal to play for"))
+			Expect(out).To(ContainSubstring("play 5 WORD"), "a word of a scenario's name plays it without a goal")
+			Expect(out).To(ContainSubstring(`replay 5 "SCHEDULE"`))
+			Expect(out).To(ContainSubstring("A and B count down from 2 at once"), "and the scenarios its specs ran are listed")
+		})
+	})
+
 	When("it is not run in a terminal", func() {
 		It("says so and points at racekit replay, with status 2", func() {
 			s := racekit(kitRoot, "play", "1")

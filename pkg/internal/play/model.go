@@ -166,13 +166,9 @@ func (m *Model) key(k string) tea.Cmd {
 		m.queued = append(m.queued, k)
 		return nil
 	}
-	if m.laneKeyed(k) {
+	if name, ok := m.laneOf(k); ok {
 		if !m.state.Ended {
-			for i, l := range m.state.Lanes {
-				if k == laneKey(i, l.Name) {
-					m.step(l.Name)
-				}
-			}
+			m.step(name)
 		}
 		return nil
 	}
@@ -190,7 +186,7 @@ func (m *Model) key(k string) tea.Cmd {
 	case "?":
 		m.outcomes = !m.outcomes
 	case "space", "enter":
-		if m.state != nil && !m.state.Ended {
+		if !m.state.Ended {
 			if g := m.unforced(); g != "" {
 				m.step(g)
 			}
@@ -208,24 +204,25 @@ func laneKey(i int, name string) string {
 	return fmt.Sprint(i + 1)
 }
 
-// laneKeyed reports whether k moves a goroutine: a lane's key wins over
-// the game's own keys (u, r, q), which then have only their other keys.
-func (m *Model) laneKeyed(k string) bool {
+// laneOf is the goroutine whose lane's key is k, if any: a lane's key
+// wins over the game's own keys (u, r, q), which then have only their
+// other keys.
+func (m *Model) laneOf(k string) (string, bool) {
 	if m.state == nil {
-		return false
+		return "", false
 	}
 	for i, l := range m.state.Lanes {
 		if laneKey(i, l.Name) == k {
-			return true
+			return l.Name, true
 		}
 	}
-	return false
+	return "", false
 }
 
 // keyFor is the key help shows for a command: its letter, unless a lane
 // has taken it, then its other key.
 func (m *Model) keyFor(letter, other string) string {
-	if m.laneKeyed(letter) {
+	if _, taken := m.laneOf(letter); taken {
 		return other
 	}
 	return letter
